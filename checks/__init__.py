@@ -1,0 +1,15 @@
+"""The check registry: an explicit tuple, from which the scenario's
+``checks:`` keys are validated, so the two can never drift."""
+
+from __future__ import annotations
+
+from checks import generator, slo, utm
+from peakready.findings import Check
+
+ALL: tuple[Check, ...] = (
+    utm.CHECK,
+    slo.CHECK,
+    generator.CHECK,
+)
+
+BY_ID: dict[str, Check] = {c.id: c for c in ALL}

@@ -1,0 +1,1 @@
+"""Locust user classes (session flows) and the open-model replay."""

@@ -1,0 +1,3 @@
+from peakready.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""The demo storefront peakready loads and checks by default."""

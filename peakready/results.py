@@ -1,0 +1,114 @@
+"""LoadResult: what a replay delivered and measured, as written by the Locust
+side (``locustfiles/replay.py``) and read by the report.
+
+Percentiles come from HDR histograms (3 significant digits) merged exactly
+across workers; each step's whole-run histogram is kept encoded so a saved
+result can be re-merged or compared later.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pydantic import BaseModel, Field
+
+RESULT_SCHEMA_VERSION = 1
+
+
+class RunStatus(StrEnum):
+    COMPLETED = "completed"
+    INTERRUPTED = "interrupted"  # Ctrl-C / SIGTERM
+    ABORTED = "aborted"  # stopped early on a sustained error rate
+    CRASHED = "crashed"  # the generator died; what it sent before is kept
+
+
+class Latency(BaseModel):
+    count: int = 0
+    p50_ms: float | None = None
+    p95_ms: float | None = None
+    p99_ms: float | None = None
+    max_ms: float | None = None
+    mean_ms: float | None = None
+
+
+class StepStats(Latency):
+    requests: int = 0
+    failures: int = 0
+    hist: str = ""  # HDR histogram, base64 (hdrh encoding), microseconds
+
+    @property
+    def error_rate(self) -> float:
+        return self.failures / self.requests if self.requests else 0.0
+
+
+class Interval(BaseModel):
+    t: float  # offset of the interval's start, seconds
+    planned: int = 0
+    started: int = 0
+    late: int = 0
+    dropped: int = 0
+    requests: int = 0
+    failures: int = 0
+    users: int = 0
+    steps: dict[str, StepStats] = Field(default_factory=dict)  # hist omitted per interval
+
+
+class SessionStats(BaseModel):
+    planned: int = 0
+    started: int = 0
+    late: int = 0
+    dropped: int = 0
+    completed: int = 0  # reached the end of their flow
+    failed: int = 0  # stopped by an error
+    order_attempts: int = 0
+    orders: int = 0
+    landing: Latency = Field(default_factory=Latency)
+
+    @property
+    def checkout_success(self) -> float | None:
+        return self.orders / self.order_attempts if self.order_attempts else None
+
+
+class ErrorSample(BaseModel):
+    step: str
+    message: str
+    count: int
+
+
+class CpuWarning(BaseModel):
+    worker: str
+    at_s: float
+    cpu_percent: float
+
+
+class Health(BaseModel):
+    cpu_warnings: list[CpuWarning] = Field(default_factory=list)
+    missing_workers: list[str] = Field(default_factory=list)
+    user_cap_hit: bool = False
+    max_users: int = 0
+    rate_limited: int = 0  # requests delayed by the max_request_rate safety cap
+
+
+class LoadResult(BaseModel):
+    schema_version: int = RESULT_SCHEMA_VERSION
+    status: RunStatus = RunStatus.COMPLETED
+    stop_reason: str = ""
+    started_at: str = ""
+    ended_at: str = ""
+    planned_duration_s: float = 0.0
+    elapsed_s: float = 0.0
+    interval_s: float = 60.0
+    workers: int = 1
+    totals: SessionStats = Field(default_factory=SessionStats)
+    requests: int = 0
+    failures: int = 0
+    series: list[Interval] = Field(default_factory=list)
+    steps: dict[str, StepStats] = Field(default_factory=dict)
+    campaigns: dict[str, SessionStats] = Field(default_factory=dict)
+    flows: dict[str, SessionStats] = Field(default_factory=dict)
+    errors: list[ErrorSample] = Field(default_factory=list)
+    health: Health = Field(default_factory=Health)
+
+    @property
+    def partial(self) -> bool:
+        return self.status is not RunStatus.COMPLETED

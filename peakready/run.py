@@ -1,0 +1,190 @@
+"""`peakready run`: scenario → checks → replay → SLO findings → report → exit code.
+
+Whatever happens after the scenario is accepted (a target that fails, Ctrl-C,
+a crash of the generator or of peakready itself), a report is written and
+marked partial where it is.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import signal
+import subprocess
+import traceback
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import FrameType
+
+import requests
+
+import checks
+import reports
+from peakready import __version__
+from peakready.checkrun import run_checks
+from peakready.console import Progress, console
+from peakready.exitcodes import ExitCode
+from peakready.findings import CheckContext, Finding, Phase, Status
+from peakready.loadrun import run_load
+from peakready.plan import Plan, build_plan
+from peakready.results import LoadResult, RunStatus
+from peakready.safety import refuse_unless_allowed
+from peakready.scenario import DEFAULT_SCENARIO, Scenario, load_scenario
+from reports.gate import apply_levels, verdict
+from reports.model import CheckInfo, PlanInfo, Report, ScenarioInfo
+
+
+
+@dataclass
+class RunOptions:
+    scenario_path: Path = DEFAULT_SCENARIO
+    outdir: Path | None = None
+    workers: int = 1
+    strict: bool = False
+    progress: bool = True
+
+
+@dataclass
+class RunState:
+    started_at: str = ""
+    base_url: str = ""
+    findings: list[Finding] = field(default_factory=list)
+    load: LoadResult | None = None
+    notes: list[str] = field(default_factory=list)
+    crashed: bool = False
+
+
+def now_iso() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+
+def git_revision(where: Path) -> str:
+    for var in ("GITHUB_SHA", "CI_COMMIT_SHA"):
+        if os.environ.get(var):
+            return os.environ[var][:12]
+    try:
+        out = subprocess.run(["git", "-C", str(where), "rev-parse", "--short=12", "HEAD"],
+                             capture_output=True, text=True, timeout=5)
+    except (OSError, subprocess.TimeoutExpired):
+        return ""
+    return out.stdout.strip() if out.returncode == 0 else ""
+
+
+def make_resolver() -> object | None:
+    import dns.resolver
+
+    try:
+        return dns.resolver.Resolver()
+    except dns.resolver.NoResolverConfiguration:
+        return None
+
+
+def _sigterm_as_interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
+
+
+def execute(opts: RunOptions) -> ExitCode:
+    """Run a scenario end to end; BadInput propagates (exit 2) before any traffic."""
+    scenario = load_scenario(opts.scenario_path)
+    plan = build_plan(scenario, str(opts.scenario_path))
+    if not scenario.target.is_demo:
+        refuse_unless_allowed(scenario.target.base_url, scenario.target.allowed_hosts,
+                              str(opts.scenario_path))
+    outdir = opts.outdir or Path("out") / opts.scenario_path.stem
+    outdir.mkdir(parents=True, exist_ok=True)
+    state = RunState(started_at=now_iso())
+    previous = signal.signal(signal.SIGTERM, _sigterm_as_interrupt)
+    try:
+        _run(scenario, plan, opts, outdir, state)
+    except KeyboardInterrupt:
+        state.notes.append("interrupted before the load finished")
+    except Exception as exc:  # still write what we have, marked partial
+        state.crashed = True
+        state.notes.append(f"internal error: {type(exc).__name__}: {exc}")
+        (outdir / "traceback.txt").write_text(traceback.format_exc(), encoding="utf-8")
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    report = build_report(scenario, plan, opts, state)
+    written = reports.write_all(report, outdir)
+    _print_summary(report, written)
+    return ExitCode.INTERNAL_ERROR if state.crashed else ExitCode(report.exit_code)
+
+
+def _run(scenario: Scenario, plan: Plan, opts: RunOptions, outdir: Path,
+         state: RunState) -> None:
+    with ExitStack() as stack:
+        if scenario.target.is_demo:
+            from peakready.demo.server import DemoShop
+
+            console.print("starting the demo storefront on 127.0.0.1 ...")
+            shop = stack.enter_context(DemoShop(log_path=outdir / "demo-shop.log"))
+            state.base_url = shop.url
+        else:
+            state.base_url = scenario.target.base_url
+        http = stack.enter_context(requests.Session())
+        http.headers["User-Agent"] = f"peakready/{__version__} (readiness check)"
+        ctx = CheckContext(scenario=scenario, resolver=make_resolver(), http=http,  # type: ignore[arg-type]
+                           base_url=state.base_url)
+        console.print(f"running pre-flight checks against {state.base_url} ...")
+        state.findings += run_checks(checks.ALL, ctx, Phase.PRE)
+        s = plan.summary()
+        console.print(f"replaying {plan.source}: {s['total_sessions']} sessions over "
+                      f"{plan.duration_s:.0f}s (peak {s['peak_sessions_per_min']}/min, "
+                      f"~{s['peak_requests_per_s']} req/s)")
+        progress = Progress() if opts.progress else None
+        try:
+            state.load = run_load(opts.scenario_path, plan, state.base_url, outdir,
+                                  workers=opts.workers, on_progress=progress)
+        finally:
+            if progress:
+                progress.close()
+        ctx.load = state.load
+        state.findings += run_checks(checks.ALL, ctx, Phase.POST)
+        if state.load.status is RunStatus.INTERRUPTED:
+            state.notes.append(f"load interrupted: {state.load.stop_reason}")
+        elif state.load.status is RunStatus.ABORTED:
+            state.notes.append(f"load aborted: {state.load.stop_reason}")
+        elif state.load.status is RunStatus.CRASHED:
+            state.notes.append(f"load generator crashed: {state.load.stop_reason}")
+
+
+def build_report(scenario: Scenario, plan: Plan, opts: RunOptions, state: RunState) -> Report:
+    findings = list(state.findings)
+    if state.load is None or state.crashed:
+        findings.append(checks.generator.CHECK.finding(
+            "generator", Status.FAIL, "run-incomplete",
+            "the load did not run to completion: " + ("; ".join(state.notes) or "unknown"),
+            remediation="Re-run; a run that did not complete cannot clear a launch."))
+    levels = {c.id: scenario.level_for(c.id, c.default_level) for c in checks.ALL}
+    findings = apply_levels(findings, levels)
+    health = frozenset(c.id for c in checks.ALL if c.health)
+    v = verdict(findings, health, scenario.errors_block)
+    partial = state.crashed or state.load is None or state.load.partial
+    curve = [(st.t, round(st.total_per_s * st.duration, 3)) for st in plan.steps]
+    return Report(
+        tool_version=__version__,
+        scenario=ScenarioInfo(name=scenario.name, path=str(opts.scenario_path),
+                              target=state.base_url or scenario.target.base_url,
+                              description=scenario.description),
+        started_at=state.started_at, finished_at=now_iso(),
+        git_revision=git_revision(opts.scenario_path.resolve().parent),
+        verdict=v, exit_code=int(v.exit_code(opts.strict)), strict=opts.strict,
+        errors_block=scenario.errors_block, partial=partial, notes=state.notes,
+        plan=PlanInfo(summary=plan.summary(), curve=curve), load=state.load,
+        checks=[CheckInfo(id=c.id, title=c.title, area=c.area, level=levels[c.id].value,
+                          health=c.health) for c in checks.ALL],
+        findings=findings)
+
+
+def _print_summary(report: Report, written: dict[str, Path]) -> None:
+    style = {"GO": "bold green", "GO WITH WARNINGS": "bold yellow", "NO-GO": "bold red",
+             "INCONCLUSIVE": "bold magenta"}[report.verdict.value]
+    console.print(f"\nverdict: [{style}]{report.verdict.value}[/]"
+                  + (" (partial run)" if report.partial else ""))
+    for f in report.blocking():
+        console.print(f"  blocking: {f.check} {f.subject}: {f.summary}", markup=False)
+    console.print(f"report: {written['report.html']}")
+    for name, path in written.items():
+        if name != "report.html":
+            console.print(f"        {path}")

@@ -1,0 +1,295 @@
+"""The scenario file: one YAML document that describes a shop, its traffic,
+its campaigns, its service levels and its gate policy.
+
+Validation reports every problem at once, each with its path in the file and
+its line (``demo.yaml:14: flows[2].weight: must be > 0``). Unknown keys and
+unknown check ids are errors, so a typo never silently disables a rule.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import zoneinfo
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import urljoin, urlsplit
+
+import yaml
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from peakready.exitcodes import BadInput
+from peakready.findings import Level
+from peakready.flows import ALL_STEPS, FlowKind
+from peakready.yamlpos import LineIndex, format_loc
+
+DEMO = "demo"
+DEFAULT_SCENARIO = Path(__file__).resolve().parent.parent / "scenarios" / "demo.yaml"
+_DURATION = re.compile(r"^\s*(?:(\d+(?:\.\d+)?)h)?\s*(?:(\d+(?:\.\d+)?)m)?\s*(?:(\d+(?:\.\d+)?)s)?\s*$")
+
+
+def parse_duration(value: Any) -> float:
+    """``90``, ``"90s"``, ``"10m"``, ``"1h30m"`` → seconds."""
+    if isinstance(value, bool):
+        raise ValueError("expected a duration such as 90s, 10m or 1h30m")
+    if isinstance(value, int | float):
+        return float(value)
+    if isinstance(value, str):
+        m = _DURATION.match(value)
+        if m and any(m.groups()):
+            h, mi, s = (float(g) if g else 0.0 for g in m.groups())
+            return h * 3600 + mi * 60 + s
+    raise ValueError(f"expected a duration such as 90s, 10m or 1h30m, got {value!r}")
+
+
+Duration = Annotated[float, BeforeValidator(parse_duration)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Target(_Strict):
+    base_url: str = Field(
+        description="Where the shop runs: an http(s) URL, or `demo` to start the "
+        "embedded demo storefront on 127.0.0.1.")
+    allowed_hosts: list[str] = Field(
+        default_factory=list,
+        description="Hosts other than loopback that load may be sent to. A load test "
+        "is a weapon: list a host here only if you own it.")
+    timezone: str = Field("UTC", description="The shop's time zone (IANA name).")
+
+    @field_validator("base_url")
+    @classmethod
+    def _url(cls, v: str) -> str:
+        if v == DEMO:
+            return v
+        parts = urlsplit(v)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError("must be `demo` or an http(s) URL such as https://staging.shop.example")
+        return v.rstrip("/")
+
+    @field_validator("timezone")
+    @classmethod
+    def _tz(cls, v: str) -> str:
+        try:
+            zoneinfo.ZoneInfo(v)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {v!r}; use an IANA name such as Europe/Berlin") from None
+        return v
+
+    @property
+    def is_demo(self) -> bool:
+        return self.base_url == DEMO
+
+
+class ThinkTime(_Strict):
+    min: Duration = Field(0.5, ge=0)
+    max: Duration = Field(2.0, ge=0)
+
+    @model_validator(mode="after")
+    def _order(self) -> ThinkTime:
+        if self.max < self.min:
+            raise ValueError("max must be >= min")
+        return self
+
+
+class Load(_Strict):
+    arrival_rate: float = Field(gt=0, description="Session starts per second (open model).")
+    duration: Duration = Field(gt=0, description="How long to send load.")
+    interval: Duration | None = Field(
+        None, gt=0, description="Resolution of the recorded series; default 10s for runs "
+        "shorter than 30 minutes, else 1 minute.")
+    max_request_rate: float = Field(
+        500, gt=0, description="Safety cap on requests per second across all workers.")
+    max_users: int = Field(2000, gt=0, description="Cap on the pool of Locust users.")
+    think_time: ThinkTime = Field(default_factory=ThinkTime)
+    late_tolerance: Duration = Field(
+        1.0, gt=0, description="A session start that waits longer for a free user is late.")
+    drop_after: Duration = Field(
+        30.0, gt=0, description="A session start never served within this is dropped.")
+    max_late_fraction: float = Field(
+        0.05, ge=0, le=1, description="More late or dropped starts than this make the "
+        "run INCONCLUSIVE: the generator did not deliver the plan.")
+    abort_error_rate: float = Field(
+        0.5, gt=0, le=1, description="Stop early when the error rate stays above this...")
+    abort_window: Duration = Field(30.0, gt=0, description="...for this long.")
+    request_timeout: Duration = Field(30.0, gt=0)
+    seed: int = 1
+
+    def series_interval(self) -> float:
+        if self.interval:
+            return self.interval
+        return 10.0 if self.duration < 1800 else 60.0
+
+
+class Flow(_Strict):
+    name: str = Field(min_length=1)
+    kind: FlowKind
+    weight: float = Field(gt=0, description="Relative share of sessions.")
+    products: int = Field(2, ge=1, le=20, description="Product pages viewed per session.")
+
+
+class Campaign(_Strict):
+    name: str = Field(min_length=1, description="Campaign id (usually the utm_campaign).")
+    influencer: str = ""
+    link: str = Field(min_length=1, description="The link as posted: an absolute URL, or a "
+                      "path on the target such as /collections/x?utm_source=...")
+    landing: str | None = Field(
+        None, description="What the load requests for this campaign, if not the link's "
+        "own path and query (e.g. when the link is a third-party shortener).")
+    channel: str = Field("", description="Expected GA4 default channel, e.g. Organic Social.")
+    promo_code: str | None = None
+    weight: float = Field(1.0, gt=0, description="Relative share of campaign sessions.")
+
+    def url(self, base_url: str) -> str:
+        return urljoin(base_url + "/", self.link)
+
+    def landing_path(self) -> str:
+        """Path and query the load requests on the target."""
+        parts = urlsplit(self.landing or self.link)
+        path = parts.path or "/"
+        return f"{path}?{parts.query}" if parts.query else path
+
+
+class StepSlo(_Strict):
+    p95_ms: float | None = Field(None, gt=0)
+    p99_ms: float | None = Field(None, gt=0)
+    max_error_rate: float | None = Field(None, ge=0, le=1)
+
+
+class Slos(_Strict):
+    steps: dict[str, StepSlo] = Field(
+        default_factory=lambda: {"*": StepSlo(p95_ms=1000, p99_ms=3000, max_error_rate=0.01)},
+        description="Per flow step (`*` = every step not listed).")
+    checkout_success_rate: float = Field(0.98, ge=0, le=1)
+
+    @field_validator("steps")
+    @classmethod
+    def _known_steps(cls, v: dict[str, StepSlo]) -> dict[str, StepSlo]:
+        unknown = [k for k in v if k != "*" and k not in ALL_STEPS]
+        if unknown:
+            raise ValueError(f"unknown step {unknown[0]!r}; steps are: * {' '.join(ALL_STEPS)}")
+        return v
+
+    def for_step(self, step: str) -> StepSlo | None:
+        return self.steps.get(step) or self.steps.get("*")
+
+
+class CheckPolicy(_Strict):
+    level: Level | None = None
+    options: dict[str, Any] = Field(default_factory=dict)
+
+
+class Scenario(_Strict):
+    name: str = Field(min_length=1)
+    description: str = ""
+    target: Target
+    load: Load
+    flows: list[Flow] = Field(min_length=1)
+    campaigns: list[Campaign] = Field(default_factory=list)
+    slos: Slos = Field(default_factory=Slos)
+    checks: dict[str, CheckPolicy] = Field(default_factory=dict)
+    errors_block: bool = Field(
+        True, description="Whether a check that could not be evaluated (status error) at "
+        "level error blocks the launch.")
+
+    @field_validator("checks")
+    @classmethod
+    def _known_checks(cls, v: dict[str, CheckPolicy]) -> dict[str, CheckPolicy]:
+        from checks import BY_ID  # the registry; imported late to avoid a cycle
+
+        unknown = sorted(set(v) - set(BY_ID))
+        if unknown:
+            raise ValueError(
+                f"unknown check id {unknown[0]!r}; known ids: {', '.join(sorted(BY_ID))}")
+        return v
+
+    @model_validator(mode="after")
+    def _unique_names(self) -> Scenario:
+        for what, items in (("flows", self.flows), ("campaigns", self.campaigns)):
+            seen: set[str] = set()
+            for item in items:
+                if item.name in seen:
+                    raise ValueError(f"{what}: duplicate name {item.name!r}")
+                seen.add(item.name)
+        return self
+
+    def level_for(self, check_id: str, default: Level) -> Level:
+        policy = self.checks.get(check_id)
+        return policy.level if policy and policy.level else default
+
+    def options_for(self, check_id: str) -> dict[str, Any]:
+        policy = self.checks.get(check_id)
+        return dict(policy.options) if policy else {}
+
+
+_MESSAGES = {
+    "greater_than": "must be > {gt}",
+    "greater_than_equal": "must be >= {ge}",
+    "less_than_equal": "must be <= {le}",
+    "less_than": "must be < {lt}",
+    "missing": "required, but missing",
+    "too_short": "must have at least {min_length} item(s)",
+}
+
+
+def _explain(err: dict[str, Any], model: type[BaseModel]) -> str:
+    kind = err["type"]
+    ctx = err.get("ctx") or {}
+    if kind == "extra_forbidden":
+        return "unknown key; check its spelling against the scenario reference"
+    if kind in _MESSAGES:
+        try:
+            return _MESSAGES[kind].format(**ctx)
+        except (KeyError, IndexError):
+            pass
+    if kind == "enum":
+        return f"must be one of: {ctx.get('expected', '')}"
+    msg = err["msg"]
+    return msg.removeprefix("Value error, ")
+
+
+def parse_scenario(text: str, source: str = "<scenario>") -> Scenario:
+    """Parse and validate; raise BadInput listing every problem with its place."""
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{source}:{mark.line + 1}" if mark else source
+        raise BadInput(f"{where}: not valid YAML: {getattr(exc, 'problem', exc)}") from None
+    if not isinstance(data, dict):
+        raise BadInput(f"{source}: a scenario must be a YAML mapping (name:, target:, load:, ...)")
+    try:
+        return Scenario.model_validate(data)
+    except ValidationError as exc:
+        index = LineIndex(text)
+        problems = []
+        for err in exc.errors():
+            loc = [p for p in err["loc"] if p not in ("function-after", "function-before")]
+            line = index.line_of(loc)
+            place = f"{source}:{line}" if line else source
+            problems.append(f"{place}: {format_loc(loc)}: {_explain(err, Scenario)}")
+        n = len(problems)
+        raise BadInput(f"{source}: {n} problem{'s' if n > 1 else ''} in the scenario",
+                       problems) from None
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise BadInput(f"{path}: cannot read the scenario file: {exc.strerror}") from None
+    scenario = parse_scenario(text, str(path))
+    if not math.isfinite(scenario.load.arrival_rate):
+        raise BadInput(f"{path}: load.arrival_rate must be a finite number")
+    return scenario

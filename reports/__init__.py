@@ -1,0 +1,47 @@
+"""Turn a Report into files: report.json (the source of truth), report.md,
+report.html and junit.xml. Every renderer is a plain function of the Report."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from peakready.exitcodes import BadInput
+from reports import html, junit, markdown
+from reports.model import Report
+
+RENDERERS: dict[str, Callable[[Report], str]] = {
+    "report.json": lambda r: r.model_dump_json(indent=2) + "\n",
+    "report.md": markdown.render,
+    "report.html": html.render,
+    "junit.xml": junit.render,
+}
+
+
+def write_all(report: Report, outdir: str | Path) -> dict[str, Path]:
+    """Write every format; each file appears whole or not at all."""
+    outdir = Path(outdir)
+    outdir.mkdir(parents=True, exist_ok=True)
+    written = {}
+    for name, render in RENDERERS.items():
+        path = outdir / name
+        tmp = path.with_suffix(path.suffix + ".tmp")
+        tmp.write_text(render(report), encoding="utf-8")
+        os.replace(tmp, path)
+        written[name] = path
+    return written
+
+
+def load_report(path: str | Path) -> Report:
+    path = Path(path)
+    try:
+        return Report.model_validate_json(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise BadInput(f"{path}: cannot read the report: {exc.strerror}") from None
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise BadInput(f"{path}: not a peakready report.json ({where}: {first['msg']})") from None

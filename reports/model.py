@@ -1,0 +1,82 @@
+"""The Report: the whole run as one schema-versioned object.
+
+It is written as ``report.json`` and every renderer is a plain function of
+it, so ``peakready report report.json`` re-renders without re-running.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from peakready.findings import Finding, Status
+from peakready.results import LoadResult
+from reports.gate import Verdict
+
+REPORT_SCHEMA_VERSION = 1
+AREAS = ("email", "links", "promo", "load")
+
+
+class ScenarioInfo(BaseModel):
+    name: str
+    path: str = ""
+    target: str = ""
+    description: str = ""
+
+
+class PlanInfo(BaseModel):
+    summary: dict[str, Any] = Field(default_factory=dict)
+    # planned session starts per interval (offset s, sessions), for the chart
+    curve: list[tuple[float, float]] = Field(default_factory=list)
+
+
+class CheckInfo(BaseModel):
+    id: str
+    title: str
+    area: str
+    level: str
+    health: bool = False
+
+
+class Report(BaseModel):
+    schema_version: int = REPORT_SCHEMA_VERSION
+    tool_version: str = ""
+    scenario: ScenarioInfo
+    started_at: str = ""
+    finished_at: str = ""
+    git_revision: str = ""
+    verdict: Verdict
+    exit_code: int
+    strict: bool = False
+    errors_block: bool = True
+    partial: bool = False
+    notes: list[str] = Field(default_factory=list)
+    plan: PlanInfo = Field(default_factory=PlanInfo)
+    load: LoadResult | None = None
+    checks: list[CheckInfo] = Field(default_factory=list)
+    findings: list[Finding] = Field(default_factory=list)
+
+    def area_of(self, check_id: str) -> str:
+        for c in self.checks:
+            if c.id == check_id:
+                return c.area
+        return check_id.split(".", 1)[0]
+
+    def blocking(self) -> list[Finding]:
+        from reports.gate import blocking
+
+        health = {c.id for c in self.checks if c.health}
+        return [f for f in self.findings
+                if f.check not in health and blocking(f, self.errors_block)]
+
+    def grouped(self) -> list[tuple[str, list[Finding]]]:
+        """Findings by area, failures first."""
+        order = {Status.FAIL: 0, Status.ERROR: 1, Status.WARN: 2, Status.PASS: 3,
+                 Status.SKIP: 4}
+        groups: dict[str, list[Finding]] = {}
+        for f in self.findings:
+            groups.setdefault(self.area_of(f.check), []).append(f)
+        known = [a for a in AREAS if a in groups] + sorted(set(groups) - set(AREAS))
+        return [(a, sorted(groups[a], key=lambda f: (order[f.status], f.check, f.subject)))
+                for a in known]
