@@ -24,10 +24,12 @@ import json
 import logging
 import math
 import os
+import signal
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import gevent
@@ -277,14 +279,28 @@ def _init(environment: Environment, **_: Any) -> None:
         raise SystemExit("peakready: give the scenario with --scenario FILE or PEAKREADY_SCENARIO")
     try:
         scenario = load_scenario(path)
-        plan = (Plan.model_validate_json(open(opts.plan, encoding="utf-8").read())
-                if getattr(opts, "plan", "") else build_plan(scenario, path))
+        plan_path = getattr(opts, "plan", "")
+        plan = (Plan.model_validate_json(Path(plan_path).read_text(encoding="utf-8"))
+                if plan_path else build_plan(scenario, path))
     except BadInput as exc:
         raise SystemExit(exc.render()) from None
     environment.shape_class = environment.shape_class or ReplayShape()
     REPLAY = Replay(environment, scenario, plan, Recorder(plan.interval_s))
     if isinstance(environment.runner, WorkerRunner):
         environment.runner.register_message(START_MSG, _on_start_message)
+    elif environment.runner is not None:
+        # While a shape runs, headless Locust has no SIGTERM handler yet (it
+        # installs one after the shape ends): stop cleanly, as on Ctrl-C, so the
+        # result is written when Kubernetes or CI sends SIGTERM.
+        gevent.signal_handler(signal.SIGTERM, _on_sigterm, environment)
+
+
+def _on_sigterm(environment: Environment) -> None:
+    r = REPLAY
+    if r is not None and r.status is RunStatus.COMPLETED:
+        r.status = RunStatus.INTERRUPTED
+        r.stop_reason = "stopped by SIGTERM"
+    gevent.spawn(environment.runner.quit)
 
 
 def host_problem(environment: Environment) -> str | None:

@@ -11,6 +11,7 @@ result says so.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -87,10 +88,13 @@ def run_load(scenario_path: str | Path, plan: Plan, host: str, outdir: Path,
 
 
 def _stop(proc: subprocess.Popen[bytes]) -> None:
-    """Ask Locust to stop (it writes its result on the way out), then insist."""
-    for sig, wait in ((signal.SIGTERM, STOP_GRACE_S), (signal.SIGKILL, 10.0)):
+    """Ask Locust to stop (it writes its result on the way out), then insist.
+
+    SIGINT, not SIGTERM: while a load shape runs, headless Locust handles
+    Ctrl-C but has not yet installed its SIGTERM handler."""
+    for sig, wait in ((signal.SIGINT, STOP_GRACE_S), (signal.SIGKILL, 10.0)):
         try:  # the master stops its own workers; a kill takes the whole group
-            os.kill(proc.pid, sig) if sig == signal.SIGTERM else os.killpg(proc.pid, sig)
+            os.kill(proc.pid, sig) if sig == signal.SIGINT else os.killpg(proc.pid, sig)
         except ProcessLookupError:
             return
         try:
@@ -109,8 +113,6 @@ def _emit_progress(path: Path, seen: int, on_progress: ProgressFn | None) -> int
         lines = fh.readlines()
     complete = [ln for ln in lines[seen:] if ln.endswith("\n")]
     for ln in complete:
-        try:
+        with contextlib.suppress(ValueError):
             on_progress(json.loads(ln))
-        except ValueError:
-            pass
     return seen + len(complete)

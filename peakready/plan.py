@@ -12,11 +12,11 @@ the shares add up to λ(t) by construction.
 from __future__ import annotations
 
 import hashlib
-import heapq
 import math
 import random
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -149,6 +149,9 @@ def constant_plan(scenario: Scenario) -> Plan:
     return base_plan(scenario, steps, f"constant {load.arrival_rate:g} sessions/s")
 
 
+K = TypeVar("K")
+
+
 @dataclass(frozen=True, order=True)
 class Arrival:
     t: float  # scheduled offset from the start, seconds
@@ -162,37 +165,67 @@ def _phase(seed: int, key: str) -> float:
     return int.from_bytes(h, "big") / 2**64
 
 
-def _key_arrivals(plan: Plan, campaign: str | None, flow: str) -> Iterator[tuple[float, str]]:
-    key = f"{campaign}\x1f{flow}"
-    phase = _phase(plan.seed, key)
-    rng = random.Random(f"{plan.seed}:{key}")
-    cum = 0.0
-    for step in plan.steps:
-        per_s = next((r.per_s for r in step.rates
-                      if r.campaign == campaign and r.flow == flow), 0.0)
-        before, cum = cum, cum + per_s * step.duration
-        n = math.floor(cum + phase) - math.floor(before + phase)
-        if n <= 0:
-            continue
-        if plan.arrivals == "even":
-            first = math.floor(before + phase) + 1 - phase  # cumulative count of the 1st
-            times = [step.t + (first + k - before) / per_s for k in range(n)]
-        else:
-            times = sorted(step.t + rng.random() * step.duration for _ in range(n))
-        for t in times:
-            yield (t, key)
+def _split(n: int, due: dict[K, float]) -> dict[K, int]:
+    """Share n arrivals among keys owed ``due`` each (largest remainder), so the
+    total is exact and every key stays within one session of its own plan."""
+    counts = {k: max(0, math.floor(d)) for k, d in due.items()}
+    left = n - sum(counts.values())
+    by_remainder = sorted(due, key=lambda k: (due[k] - math.floor(due[k]), str(k)),
+                          reverse=True)
+    i = 0
+    while left > 0 and by_remainder:
+        counts[by_remainder[i % len(by_remainder)]] += 1
+        left -= 1
+        i += 1
+    for k in reversed(by_remainder):  # over-issued earlier: take back from the smallest
+        while left < 0 and counts[k] > 0:
+            counts[k] -= 1
+            left += 1
+    return counts
 
 
 def arrivals(plan: Plan, worker_index: int = 0, worker_count: int = 1) -> Iterator[Arrival]:
-    """Every session start of the plan, in time order; this worker's share only."""
-    keys = sorted({(r.campaign, r.flow) for s in plan.steps for r in s.rates},
-                  key=lambda k: (k[0] or "", k[1]))
-    streams = [_key_arrivals(plan, c, f) for c, f in keys]
-    by_key = {f"{c}\x1f{f}": (c, f) for c, f in keys}
-    for seq, (t, key) in enumerate(heapq.merge(*streams)):
-        if seq % worker_count == worker_index:
-            campaign, flow = by_key[key]
-            yield Arrival(t=t, seq=seq, campaign=campaign, flow=flow)
+    """Every session start of the plan, in time order; this worker's share only.
+
+    The total per step is exact (its fractional part carried on); campaigns
+    share it, then each campaign's flows share its part, by largest remainder
+    against their own cumulative plan: every campaign stays within one session
+    of its plan, and every flow of a campaign too.
+    """
+    rng = random.Random(f"{plan.seed}:arrivals")
+    phase = _phase(plan.seed, "total")
+    cum = 0.0
+    owed: dict[tuple[str | None, str], float] = {}  # planned minus issued, per key
+    owed_c: dict[str | None, float] = {}  # ... per campaign
+    seq = 0
+    for step in plan.steps:
+        total = step.total_per_s
+        before, cum = cum, cum + total * step.duration
+        for r in step.rates:
+            key = (r.campaign, r.flow)
+            owed[key] = owed.get(key, 0.0) + r.per_s * step.duration
+            owed_c[r.campaign] = owed_c.get(r.campaign, 0.0) + r.per_s * step.duration
+        n = math.floor(cum + phase) - math.floor(before + phase)
+        if n <= 0:
+            continue
+        counts: dict[tuple[str | None, str], int] = {}
+        for campaign, nc in _split(n, owed_c).items():
+            owed_c[campaign] -= nc
+            counts.update(_split(nc, {k: v for k, v in owed.items() if k[0] == campaign}))
+        keys = [k for k, c in sorted(counts.items(), key=lambda kv: (kv[0][0] or "", kv[0][1]))
+                for _ in range(c)]
+        for k, c in counts.items():
+            owed[k] -= c
+        rng.shuffle(keys)
+        if plan.arrivals == "even":
+            first = math.floor(before + phase) + 1 - phase  # cumulative count of the 1st
+            times = [step.t + (first + j - before) / total for j in range(n)]
+        else:
+            times = sorted(step.t + rng.random() * step.duration for _ in range(n))
+        for t, (campaign, flow) in zip(times, keys, strict=True):
+            if seq % worker_count == worker_index:
+                yield Arrival(t=t, seq=seq, campaign=campaign, flow=flow)
+            seq += 1
 
 
 def build_plan(scenario: Scenario, scenario_path: str | None = None) -> Plan:

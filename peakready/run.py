@@ -35,7 +35,6 @@ from reports.gate import apply_levels, verdict
 from reports.model import CheckInfo, PlanInfo, Report, ScenarioInfo
 
 
-
 @dataclass
 class RunOptions:
     scenario_path: Path = DEFAULT_SCENARIO

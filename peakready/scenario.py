@@ -33,7 +33,8 @@ from peakready.yamlpos import LineIndex, format_loc
 
 DEMO = "demo"
 DEFAULT_SCENARIO = Path(__file__).resolve().parent.parent / "scenarios" / "demo.yaml"
-_DURATION = re.compile(r"^\s*(?:(\d+(?:\.\d+)?)h)?\s*(?:(\d+(?:\.\d+)?)m)?\s*(?:(\d+(?:\.\d+)?)s)?\s*$")
+_NUM = r"(\d+(?:\.\d+)?)"
+_DURATION = re.compile(rf"^\s*(?:{_NUM}h)?\s*(?:{_NUM}m)?\s*(?:{_NUM}s)?\s*$")
 
 
 def parse_duration(value: Any) -> float:
@@ -43,6 +44,8 @@ def parse_duration(value: Any) -> float:
     if isinstance(value, int | float):
         return float(value)
     if isinstance(value, str):
+        if re.fullmatch(r"\s*\d+(?:\.\d+)?\s*", value):
+            return float(value)
         m = _DURATION.match(value)
         if m and any(m.groups()):
             h, mi, s = (float(g) if g else 0.0 for g in m.groups())
@@ -83,7 +86,8 @@ class Target(_Strict):
         try:
             zoneinfo.ZoneInfo(v)
         except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown time zone {v!r}; use an IANA name such as Europe/Berlin") from None
+            raise ValueError(
+                f"unknown time zone {v!r}; use an IANA name such as Europe/Berlin") from None
         return v
 
     @property

@@ -24,7 +24,7 @@ def esc(text: object) -> str:
 def _table(head: list[str], rows: list[list[object]]) -> list[str]:
     out = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     out += ["| " + " | ".join(esc(c) for c in r) + " |" for r in rows]
-    return out + [""]
+    return [*out, ""]
 
 
 def render(report: Report) -> str:

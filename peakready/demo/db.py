@@ -29,7 +29,8 @@ CREATE TABLE IF NOT EXISTS cart_promos (
 CREATE TABLE IF NOT EXISTS promos (
     code TEXT PRIMARY KEY, kind TEXT NOT NULL CHECK (kind IN ('percent', 'fixed')),
     value INTEGER NOT NULL, starts_at TEXT NOT NULL, ends_at TEXT NOT NULL,
-    min_spend_cents INTEGER NOT NULL DEFAULT 0, usage_limit INTEGER, used INTEGER NOT NULL DEFAULT 0,
+    min_spend_cents INTEGER NOT NULL DEFAULT 0, usage_limit INTEGER,
+    used INTEGER NOT NULL DEFAULT 0,
     stackable INTEGER NOT NULL DEFAULT 0, case_sensitive INTEGER NOT NULL DEFAULT 0);
 CREATE TABLE IF NOT EXISTS checkouts (
     id TEXT PRIMARY KEY, session_id TEXT NOT NULL, created_at TEXT NOT NULL,

@@ -7,6 +7,7 @@ real socket to a real server, never a function call.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -40,10 +41,8 @@ def serve(host: str = "127.0.0.1", port: int = 0, db_path: str | None = None, *,
     bound = server.effective_port  # type: ignore[union-attr]
     print(f"{READY_PREFIX}http://{host}:{bound} (db {db_path})", flush=True)
     signal.signal(signal.SIGTERM, lambda *_: server.close())
-    try:
+    with contextlib.suppress(KeyboardInterrupt, OSError):
         server.run()
-    except (KeyboardInterrupt, OSError):
-        pass
 
 
 class DemoShop:

@@ -1,0 +1,49 @@
+"""Shared fixtures: real processes on loopback, never mocks."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from peakready.demo.server import DemoShop
+
+ROOT = Path(__file__).resolve().parent.parent
+DEMO = ROOT / "scenarios" / "demo.yaml"
+
+
+@pytest.fixture(scope="session")
+def shop() -> Iterator[DemoShop]:
+    """One demo-shop process for the tests that only read or add their own data."""
+    with DemoShop() as s:
+        yield s
+
+
+def demo_data(**overrides: Any) -> dict[str, Any]:
+    """The demo scenario, shortened for tests, with section overrides merged in."""
+    data = yaml.safe_load(DEMO.read_text())
+    data["load"].update({"duration": "10s", "arrival_rate": 5, "interval": "5s",
+                         "think_time": {"min": 0.05, "max": 0.2}})
+    for key, value in overrides.items():
+        if isinstance(value, dict) and isinstance(data.get(key), dict):
+            data[key].update(value)
+        else:
+            data[key] = value
+    return data
+
+
+def write_scenario(path: Path, data: dict[str, Any]) -> Path:
+    path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
+    return path
+
+
+def peakready(*args: str, timeout: float = 240, **kw: Any) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    return subprocess.run([sys.executable, "-m", "peakready", *args], capture_output=True,
+                          text=True, timeout=timeout, env=env, **kw)
