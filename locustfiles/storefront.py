@@ -122,9 +122,11 @@ class ShopSession(FastHttpUser):
         recorder = r.recorder
         recorder.session("order_attempts", a.t, a.campaign, a.flow)
         if kind is FlowKind.WALLET:
-            self.step(F.WALLET_PAY, "POST", "/api/wallet/pay",
-                      json={"wallet_token": f"tok_{a.seq}"})
+            paid = self.step(F.WALLET_PAY, "POST", "/api/wallet/pay",
+                             json={"wallet_token": f"tok_{a.seq}"})
             recorder.session("orders", a.t, a.campaign, a.flow)
+            recorder.order(r.now(), str(paid["order_id"]), a.campaign, a.flow,
+                           paid.get("promo_codes") or None)
             return
         started = self.step(F.CHECKOUT_START, "POST", "/api/checkout")
         cid = started["checkout_id"]
@@ -142,9 +144,11 @@ class ShopSession(FastHttpUser):
         self.step(F.CHECKOUT_SHIPPING, "POST", f"/api/checkout/{cid}/shipping",
                   json={"method": "standard"})
         pause()
-        self.step(F.CHECKOUT_PAY, "POST", f"/api/checkout/{cid}/pay",
-                  json={"card_number": "4242 4242 4242 4242"})
+        paid = self.step(F.CHECKOUT_PAY, "POST", f"/api/checkout/{cid}/pay",
+                         json={"card_number": "4242 4242 4242 4242"})
         recorder.session("orders", a.t, a.campaign, a.flow)
+        recorder.order(r.now(), str(paid["order_id"]), a.campaign, a.flow,
+                       paid.get("promo_codes") or None)
 
     def step(self, name: str, method: str, path: str, json: Any = None,
              fatal: bool = True) -> Any:

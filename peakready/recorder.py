@@ -23,6 +23,7 @@ from peakready.results import (
     Interval,
     Latency,
     LoadResult,
+    PlacedOrder,
     SessionStats,
     StepStats,
 )
@@ -33,6 +34,7 @@ SESSION_FIELDS = ("planned", "started", "late", "dropped", "completed", "failed"
                   "order_attempts", "orders")
 INTERVAL_FIELDS = ("planned", "started", "late", "dropped", "requests", "failures")
 MAX_ERROR_KINDS = 50
+MAX_ORDERS = 200_000  # placed orders listed for attribution checks
 
 
 def new_hist() -> HdrHistogram:
@@ -67,6 +69,8 @@ class Recorder:
         self.flows: dict[str, Counter[str]] = defaultdict(Counter)
         self.landing: dict[str, HdrHistogram] = {}
         self.errors: Counter[tuple[str, str]] = Counter()
+        self.orders: list[list[Any]] = []  # [order_id, campaign, flow, code, t]
+        self.orders_truncated = False
 
     def index(self, t: float) -> int:
         return max(0, int(t // self.interval_s))
@@ -108,6 +112,13 @@ class Recorder:
         self.run_counts[step]["requests"] += 1
         self._step_hist(i, step).record_value(us)
         self._hist(self.run_hists, step).record_value(us)
+
+    def order(self, t: float, order_id: str, campaign: str | None, flow: str,
+              promo_code: str | None) -> None:
+        if len(self.orders) < MAX_ORDERS:
+            self.orders.append([order_id, campaign, flow, promo_code, round(t, 3)])
+        else:
+            self.orders_truncated = True
 
     def users(self, t: float, n: int) -> None:
         i = self.index(t)
@@ -153,6 +164,8 @@ class Recorder:
             "landing": {k: h.encode().decode() for k, h in self.landing.items()
                         if h.get_total_count()},
             "errors": [[s, m, n] for (s, m), n in self.errors.items()],
+            "orders": self.orders,
+            "orders_truncated": self.orders_truncated,
         }
         self._reset()
         return delta
@@ -176,6 +189,9 @@ class Recorder:
             self.flows[k].update(c)
         for k, blob in d["landing"].items():
             self._hist(self.landing, k).decode_and_add(blob.encode())
+        for o in d.get("orders", []):
+            self.order(o[4], *o[:4])
+        self.orders_truncated |= d.get("orders_truncated", False)
         for s, m, n in d["errors"]:
             if len(self.errors) < MAX_ERROR_KINDS or (s, m) in self.errors:
                 self.errors[(s, m)] += n
@@ -234,7 +250,10 @@ class Recorder:
         totals.landing = latency_of(all_landing)
         errors = [ErrorSample(step=s, message=m, count=n)
                   for (s, m), n in self.errors.most_common()]
+        orders = [PlacedOrder(order_id=str(o[0]), campaign=o[1], flow=o[2], promo_code=o[3],
+                              at_s=o[4]) for o in self.orders]
         return LoadResult(
+            orders=orders, orders_truncated=self.orders_truncated,
             interval_s=self.interval_s, series=series, steps=steps, campaigns=campaigns,
             flows=sessions(self.flows, False), totals=totals, errors=errors,
             requests=sum(c["requests"] for s, c in self.run_counts.items()

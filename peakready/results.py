@@ -69,6 +69,16 @@ class SessionStats(BaseModel):
         return self.orders / self.order_attempts if self.order_attempts else None
 
 
+class PlacedOrder(BaseModel):
+    """An order the replay placed, for attribution checks against the shop's records."""
+
+    order_id: str
+    campaign: str | None
+    flow: str
+    promo_code: str | None = None
+    at_s: float = 0.0  # offset from the start of the replay
+
+
 class ErrorSample(BaseModel):
     step: str
     message: str
@@ -108,6 +118,8 @@ class LoadResult(BaseModel):
     flows: dict[str, SessionStats] = Field(default_factory=dict)
     errors: list[ErrorSample] = Field(default_factory=list)
     health: Health = Field(default_factory=Health)
+    orders: list[PlacedOrder] = Field(default_factory=list)
+    orders_truncated: bool = False  # more than MAX_ORDERS were placed; the rest not listed
 
     @property
     def partial(self) -> bool:

@@ -31,6 +31,25 @@ class PlanInfo(BaseModel):
     curve: list[tuple[float, float]] = Field(default_factory=list)
 
 
+class Capacity(BaseModel):
+    """Can the shop take last season's peak plus buffer, and how much more?
+
+    Rates are session starts per minute. ``limit`` is the highest rate that
+    held its SLOs when stepping up (``--find-limit``); headroom = limit /
+    forecast peak, and the scenario sets the minimum.
+    """
+
+    last_season_peak_per_min: float | None = None
+    growth: float = 0.0
+    safety: float = 0.0
+    forecast_peak_per_min: float | None = None  # last season x (1+growth) x (1+safety)
+    tested_peak_per_min: float | None = None  # what the replay actually started at peak
+    limit_per_min: float | None = None
+    headroom: float | None = None
+    min_headroom: float | None = None
+    limit_note: str = ""  # how the limit was found, or why not
+
+
 class CheckInfo(BaseModel):
     id: str
     title: str
@@ -53,6 +72,7 @@ class Report(BaseModel):
     partial: bool = False
     notes: list[str] = Field(default_factory=list)
     plan: PlanInfo = Field(default_factory=PlanInfo)
+    capacity: Capacity = Field(default_factory=Capacity)
     load: LoadResult | None = None
     checks: list[CheckInfo] = Field(default_factory=list)
     findings: list[Finding] = Field(default_factory=list)
