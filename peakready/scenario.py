@@ -9,17 +9,14 @@ unknown check ids are errors, so a typo never silently disables a rule.
 from __future__ import annotations
 
 import math
-import re
 import zoneinfo
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import yaml
 from pydantic import (
     BaseModel,
-    BeforeValidator,
-    ConfigDict,
     Field,
     ValidationError,
     field_validator,
@@ -29,35 +26,13 @@ from pydantic import (
 from peakready.exitcodes import BadInput
 from peakready.findings import Level
 from peakready.flows import ALL_STEPS, FlowKind
+from peakready.traffic.config import Traffic
+from peakready.units import Duration, Strict
 from peakready.yamlpos import LineIndex, format_loc
 
 DEMO = "demo"
 DEFAULT_SCENARIO = Path(__file__).resolve().parent.parent / "scenarios" / "demo.yaml"
-_NUM = r"(\d+(?:\.\d+)?)"
-_DURATION = re.compile(rf"^\s*(?:{_NUM}h)?\s*(?:{_NUM}m)?\s*(?:{_NUM}s)?\s*$")
-
-
-def parse_duration(value: Any) -> float:
-    """``90``, ``"90s"``, ``"10m"``, ``"1h30m"`` → seconds."""
-    if isinstance(value, bool):
-        raise ValueError("expected a duration such as 90s, 10m or 1h30m")
-    if isinstance(value, int | float):
-        return float(value)
-    if isinstance(value, str):
-        if re.fullmatch(r"\s*\d+(?:\.\d+)?\s*", value):
-            return float(value)
-        m = _DURATION.match(value)
-        if m and any(m.groups()):
-            h, mi, s = (float(g) if g else 0.0 for g in m.groups())
-            return h * 3600 + mi * 60 + s
-    raise ValueError(f"expected a duration such as 90s, 10m or 1h30m, got {value!r}")
-
-
-Duration = Annotated[float, BeforeValidator(parse_duration)]
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+_Strict = Strict
 
 
 class Target(_Strict):
@@ -107,8 +82,13 @@ class ThinkTime(_Strict):
 
 
 class Load(_Strict):
-    arrival_rate: float = Field(gt=0, description="Session starts per second (open model).")
-    duration: Duration = Field(gt=0, description="How long to send load.")
+    arrival_rate: float | None = Field(
+        None, gt=0, description="Session starts per second (open model), constant; "
+        "or replay `traffic.history` instead.")
+    duration: Duration | None = Field(None, gt=0, description="How long to send load at "
+                                      "arrival_rate.")
+    max_sessions_per_min: float | None = Field(
+        None, gt=0, description="Cap on the planned arrival rate; the plan says when it bites.")
     interval: Duration | None = Field(
         None, gt=0, description="Resolution of the recorded series; default 10s for runs "
         "shorter than 30 minutes, else 1 minute.")
@@ -132,7 +112,7 @@ class Load(_Strict):
     def series_interval(self) -> float:
         if self.interval:
             return self.interval
-        return 10.0 if self.duration < 1800 else 60.0
+        return 10.0 if (self.duration or 0) < 1800 else 60.0
 
 
 class Flow(_Strict):
@@ -202,6 +182,7 @@ class Scenario(_Strict):
     campaigns: list[Campaign] = Field(default_factory=list)
     slos: Slos = Field(default_factory=Slos)
     checks: dict[str, CheckPolicy] = Field(default_factory=dict)
+    traffic: Traffic | None = Field(None, description="Replay last season's traffic.")
     errors_block: bool = Field(
         True, description="Whether a check that could not be evaluated (status error) at "
         "level error blocks the launch.")
@@ -216,6 +197,24 @@ class Scenario(_Strict):
             raise ValueError(
                 f"unknown check id {unknown[0]!r}; known ids: {', '.join(sorted(BY_ID))}")
         return v
+
+    @model_validator(mode="after")
+    def _load_source(self) -> Scenario:
+        constant = self.load.arrival_rate is not None or self.load.duration is not None
+        if self.traffic is None and (self.load.arrival_rate is None
+                                     or self.load.duration is None):
+            raise ValueError("give load.arrival_rate and load.duration (a constant rate), "
+                             "or a traffic: section with a history to replay")
+        if self.traffic is not None and constant:
+            raise ValueError("give either traffic.history or load.arrival_rate/duration, "
+                             "not both")
+        if self.traffic is not None:
+            names = {c.name for c in self.campaigns}
+            for i, spike in enumerate(self.traffic.spikes):
+                if spike.campaign not in names:
+                    raise ValueError(f"traffic.spikes[{i}].campaign: {spike.campaign!r} is not "
+                                     f"a campaign of this scenario ({', '.join(sorted(names))})")
+        return self
 
     @model_validator(mode="after")
     def _unique_names(self) -> Scenario:
@@ -294,6 +293,6 @@ def load_scenario(path: str | Path) -> Scenario:
     except OSError as exc:
         raise BadInput(f"{path}: cannot read the scenario file: {exc.strerror}") from None
     scenario = parse_scenario(text, str(path))
-    if not math.isfinite(scenario.load.arrival_rate):
+    if scenario.load.arrival_rate is not None and not math.isfinite(scenario.load.arrival_rate):
         raise BadInput(f"{path}: load.arrival_rate must be a finite number")
     return scenario

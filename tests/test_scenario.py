@@ -8,7 +8,8 @@ import pytest
 import yaml
 
 from peakready.exitcodes import BadInput
-from peakready.scenario import load_scenario, parse_duration, parse_scenario
+from peakready.scenario import load_scenario, parse_scenario
+from peakready.units import parse_duration
 from tests.conftest import DEMO, demo_data, peakready, write_scenario
 
 
