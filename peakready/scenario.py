@@ -26,6 +26,8 @@ from pydantic import (
 from peakready.exitcodes import BadInput
 from peakready.findings import Level
 from peakready.flows import ALL_STEPS, FlowKind
+from peakready.linkconfig import Links
+from peakready.linkset import bind as bind_links
 from peakready.traffic.config import Traffic
 from peakready.units import Duration, Strict
 from peakready.yamlpos import LineIndex, format_loc
@@ -183,6 +185,8 @@ class Scenario(_Strict):
     slos: Slos = Field(default_factory=Slos)
     checks: dict[str, CheckPolicy] = Field(default_factory=dict)
     traffic: Traffic | None = Field(None, description="Replay last season's traffic.")
+    links: Links = Field(default_factory=Links, description="Campaign links: a CSV of more "
+                         "links, naming conventions, landing and certificate rules.")
     errors_block: bool = Field(
         True, description="Whether a check that could not be evaluated (status error) at "
         "level error blocks the launch.")
@@ -295,4 +299,4 @@ def load_scenario(path: str | Path) -> Scenario:
     scenario = parse_scenario(text, str(path))
     if scenario.load.arrival_rate is not None and not math.isfinite(scenario.load.arrival_rate):
         raise BadInput(f"{path}: load.arrival_rate must be a finite number")
-    return scenario
+    return bind_links(scenario, path)  # the links CSV is relative to the scenario file

@@ -1,20 +1,59 @@
-"""Static UTM rules on single links."""
+"""Static UTM rules: every case in tests/cases/utm/*.yaml is one test
+(sqlfluff's rule-case pattern), plus the demo scenario's own links."""
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
 import pytest
+import yaml
 
-from checks.utm import check_link
+from checks import utm
+from peakready.findings import CheckContext, Status
+from peakready.linkconfig import Links
+from peakready.linkset import LinkEntry
+from peakready.scenario import Scenario
+from tests.conftest import demo_data
+
+CASES = Path(__file__).parent / "cases" / "utm"
 
 
-@pytest.mark.parametrize(("url", "codes"), [
-    ("https://s.example/p?utm_source=ig&utm_medium=social&utm_campaign=bf", ["utm-ok"]),
-    ("https://s.example/p?utm_source=ig&utm_medium=social", ["utm-missing"]),
-    ("https://s.example/p?utm_source=ig&utm_medium=&utm_campaign=bf", ["utm-missing"]),
-    ("https://s.example/p#utm_source=ig&utm_medium=social&utm_campaign=bf",
-     ["utm-in-fragment", "utm-missing"]),
-    ("https://s.example/p?a=1?utm_source=ig", ["link-malformed"]),
-    ("s.example/p?utm_source=ig", ["link-malformed"]),
-])
-def test_static_rules(url: str, codes: list[str]) -> None:
-    assert [f.code for f in check_link("c", url)] == codes
+def _cases() -> list[Any]:
+    out = []
+    for path in sorted(CASES.glob("*.yaml")):
+        for name, case in yaml.safe_load(path.read_text()).items():
+            out.append(pytest.param(case, id=f"{path.stem}::{name}"))
+    return out
+
+
+@pytest.mark.parametrize("case", _cases())
+def test_case(case: dict[str, Any]) -> None:
+    raw = case.get("links") or [{"url": case["link"]}]
+    links = [LinkEntry(subject=str(i), **item) for i, item in enumerate(raw)]
+    findings = utm.check_links(links, Links.model_validate(case.get("config", {})))
+    expect = case["expect"]
+    if isinstance(expect, list):
+        expect = {0: expect}
+    got = {i: sorted(f.code for f in findings if f.subject == str(i)) for i in range(len(links))}
+    assert got == {int(i): sorted(codes) for i, codes in expect.items()}
+
+
+def test_case_files_exist() -> None:
+    assert len(_cases()) >= 40
+
+
+def test_evidence_masks_personal_data() -> None:
+    [f] = utm.check_link("c", "https://s.example/p?utm_source=instagram&utm_medium=social"
+                              "&utm_campaign=bf&utm_content=mia%40example.com")
+    assert f.code == "utm-personal-data"
+    assert "mia@example.com" not in str(f.evidence) and "redacted" in f.evidence["link"]
+
+
+def test_demo_links_pass_and_name_their_channel() -> None:
+    scenario = Scenario.model_validate(demo_data())
+    findings = list(utm.run(CheckContext(scenario=scenario, base_url="http://127.0.0.1:9"), {}))
+    assert [(f.subject, f.status) for f in findings] == [
+        (c.name, Status.PASS) for c in scenario.campaigns]
+    assert {f.evidence["channel"] for f in findings} == {"Organic Social", "Organic Video"}
+    assert findings[0].evidence["link"].startswith("http://127.0.0.1:9/collections/")
