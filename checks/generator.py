@@ -72,7 +72,18 @@ def run(ctx: CheckContext, options: dict[str, Any]) -> Iterator[Finding]:
             f"{len(load.health.missing_workers)} worker(s) went missing during the run",
             evidence={"workers": load.health.missing_workers},
             remediation="Check the workers' logs and resources; re-run.")
-    if load.health.rate_limited:
+    if load.health.plan_capped:
+        worst = max(c["planned_per_min"] for c in load.health.plan_capped)
+        cap = load.health.plan_capped[0]["capped_per_min"]
+        yield CHECK.finding(
+            SUBJECT, Status.WARN, "plan-capped",
+            f"the plan was capped at {cap:g} sessions/min in "
+            f"{len(load.health.plan_capped)} interval(s); the forecast needs up to "
+            f"{worst:g}/min, so the peak was not tested at full strength",
+            evidence={"capped": load.health.plan_capped[:50]},
+            remediation="Raise load.max_sessions_per_min (with the shop owner's consent) or "
+                        "add capacity to the generator, then re-run at the full forecast.")
+    if load.health.rate_limited > 0.01 * max(1, load.requests):
         yield CHECK.finding(
             SUBJECT, Status.FAIL, "request-rate-capped",
             f"{load.health.rate_limited} requests were held back by "

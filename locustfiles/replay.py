@@ -62,7 +62,7 @@ class TokenBucket:
 
     def __init__(self, per_s: float) -> None:
         self.rate = per_s
-        self.burst = max(1.0, per_s / 10)
+        self.burst = max(1.0, per_s / 2)  # half a second of burst absorbs random clumps
         self.tokens = self.burst
         self.last = time.monotonic()
         self.limited = 0
@@ -207,6 +207,7 @@ class Replay:
     def result(self) -> LoadResult:
         self.health.rate_limited = self.combined()["limited"]
         self.health.max_users = self.scenario.load.max_users
+        self.health.plan_capped = list(self.plan.capped)
         workers = (self.env.runner.worker_count
                    if isinstance(self.env.runner, MasterRunner) else 1)
         return self.recorder.result(

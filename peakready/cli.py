@@ -44,15 +44,45 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_plan(args: argparse.Namespace) -> int:
+    from rich.console import Console
+
     from peakready.plan import build_plan
     from peakready.scenario import load_scenario
+    from peakready.traffic.summary import plan_chart, print_plan
 
     plan = build_plan(load_scenario(args.scenario), str(args.scenario))
-    for k, v in plan.summary().items():
-        print(f"{k:>24}: {v}")
+    if args.json:
+        print(plan.model_dump_json(indent=1))
+    else:
+        print_plan(plan, Console(highlight=False))
     if args.out:
-        args.out.write_text(plan.model_dump_json(indent=1), encoding="utf-8")
-        print(f"plan written to {args.out}")
+        args.out.mkdir(parents=True, exist_ok=True)
+        (args.out / "plan.json").write_text(plan.model_dump_json(indent=1), encoding="utf-8")
+        plan_chart(plan, str(args.out / "plan.svg"))
+        print(f"written: {args.out / 'plan.json'}, {args.out / 'plan.svg'}", file=sys.stderr)
+    return ExitCode.GO
+
+
+def cmd_history(args: argparse.Namespace) -> int:
+    import json
+
+    from rich.console import Console
+
+    from peakready.traffic import load_history
+    from peakready.traffic.summary import print_history
+    from peakready.units import parse_duration
+
+    columns = dict(c.split("=", 1) for c in args.column)
+    try:
+        interval = int(parse_duration(args.interval))
+    except ValueError as exc:
+        raise BadInput(f"--interval: {exc}") from None
+    hist = load_history(args.file, args.format, interval_s=interval, columns=columns,
+                        timezone=args.timezone)
+    if args.json:
+        print(json.dumps(hist.to_json(), indent=1))
+    else:
+        print_history(hist, Console(highlight=False))
     return ExitCode.GO
 
 
@@ -101,8 +131,21 @@ def build_parser() -> argparse.ArgumentParser:
 
     pl = sub.add_parser("plan", help="show (and save) the arrival plan of a scenario")
     pl.add_argument("scenario", type=Path)
-    pl.add_argument("--out", type=Path, help="write plan.json here")
+    pl.add_argument("--out", type=Path, help="folder for plan.json and plan.svg")
+    pl.add_argument("--json", action="store_true", help="print the plan as JSON")
     pl.set_defaults(func=cmd_plan)
+
+    from peakready.traffic import FORMATS
+
+    h = sub.add_parser("history", help="session starts per interval from a traffic history")
+    h.add_argument("file", type=Path, help="access log (.gz ok), CDN log, GA4/Shopify export")
+    h.add_argument("--format", default="auto", choices=FORMATS)
+    h.add_argument("--interval", default="1m", help="bucket size (default 1m)")
+    h.add_argument("--timezone", help="zone of timestamps that carry none (GA4 exports)")
+    h.add_argument("--column", action="append", default=[], metavar="FIELD=NAME",
+                   help="column mapping for jsonl/csvlog/shopify/curve, e.g. ip=ClientIP")
+    h.add_argument("--json", action="store_true", help="machine-readable output")
+    h.set_defaults(func=cmd_history)
 
     rep = sub.add_parser("report", help="re-render a saved report.json")
     rep.add_argument("result", type=Path)

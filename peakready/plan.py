@@ -16,7 +16,7 @@ import math
 import random
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -62,6 +62,11 @@ class Plan(BaseModel):
     campaign_promo: dict[str, str | None] = Field(default_factory=dict)
     max_users: int = 1000
     capped_steps: int = 0
+    capped: list[dict[str, float]] = Field(default_factory=list)  # steps where the cap bit
+    speedup: float = 1.0
+    window_start: str | None = None  # wall-clock start of the replayed history window
+    last_season_peak_per_min: float | None = None
+    forecast_peak_per_min: float | None = None  # before the cap
 
     @property
     def duration_s(self) -> float:
@@ -98,6 +103,10 @@ class Plan(BaseModel):
             "users_needed": self.users_needed(),
             "growth": self.growth,
             "safety": self.safety,
+            "speedup": self.speedup,
+            "last_season_peak_per_min": self.last_season_peak_per_min,
+            "forecast_peak_per_min": self.forecast_peak_per_min,
+            "window_start": self.window_start,
             "capped_steps": self.capped_steps,
         }
 
@@ -111,10 +120,10 @@ def session_seconds(scenario: Scenario) -> dict[str, float]:
     return out
 
 
-def base_plan(scenario: Scenario, steps: list[PlanStep], source: str, **kw: object) -> Plan:
+def base_plan(scenario: Scenario, steps: list[PlanStep], source: str, **kw: Any) -> Plan:
+    kw.setdefault("interval_s", scenario.load.series_interval())
     return Plan(
-        scenario=scenario.name, source=source, seed=scenario.load.seed,
-        interval_s=scenario.load.series_interval(), steps=steps,
+        scenario=scenario.name, source=source, seed=scenario.load.seed, steps=steps,
         flow_kinds={f.name: f.kind for f in scenario.flows},
         session_seconds=session_seconds(scenario),
         requests_per_session={f.name: requests_per_session(f.kind, f.products)
@@ -229,5 +238,15 @@ def arrivals(plan: Plan, worker_index: int = 0, worker_count: int = 1) -> Iterat
 
 
 def build_plan(scenario: Scenario, scenario_path: str | None = None) -> Plan:
-    """The plan a scenario asks for: today a constant arrival rate."""
-    return constant_plan(scenario)
+    """The plan a scenario asks for: its history replayed, or a constant rate."""
+    if scenario.traffic is not None:
+        from peakready.planner import history_plan
+
+        return history_plan(scenario, scenario_path)
+    plan = constant_plan(scenario)
+    cap = scenario.load.max_sessions_per_min
+    if cap is not None:
+        from peakready.planner import apply_cap
+
+        apply_cap(plan, cap / 60)
+    return plan

@@ -97,6 +97,7 @@ class Health(BaseModel):
     user_cap_hit: bool = False
     max_users: int = 0
     rate_limited: int = 0  # requests delayed by the max_request_rate safety cap
+    plan_capped: list[dict[str, float]] = Field(default_factory=list)  # where the cap bit
 
 
 class LoadResult(BaseModel):

@@ -32,7 +32,7 @@ from peakready.results import LoadResult, RunStatus
 from peakready.safety import refuse_unless_allowed
 from peakready.scenario import DEFAULT_SCENARIO, Scenario, load_scenario
 from reports.gate import apply_levels, verdict
-from reports.model import CheckInfo, PlanInfo, Report, ScenarioInfo
+from reports.model import Capacity, CheckInfo, PlanInfo, Report, ScenarioInfo
 
 
 @dataclass
@@ -105,7 +105,14 @@ def execute(opts: RunOptions) -> ExitCode:
     finally:
         signal.signal(signal.SIGTERM, previous)
     report = build_report(scenario, plan, opts, state)
-    written = reports.write_all(report, outdir)
+    try:
+        written = reports.write_all(report, outdir)
+    except Exception as exc:  # a renderer bug must not lose the run: keep the JSON
+        (outdir / "report.json").write_text(report.model_dump_json(indent=2), encoding="utf-8")
+        (outdir / "traceback.txt").write_text(traceback.format_exc(), encoding="utf-8")
+        console.print(f"could not render the report ({type(exc).__name__}: {exc}); "
+                      f"{outdir / 'report.json'} is written", markup=False)
+        return ExitCode.INTERNAL_ERROR
     _print_summary(report, written)
     return ExitCode.INTERNAL_ERROR if state.crashed else ExitCode(report.exit_code)
 
@@ -117,7 +124,9 @@ def _run(scenario: Scenario, plan: Plan, opts: RunOptions, outdir: Path,
             from peakready.demo.server import DemoShop
 
             console.print("starting the demo storefront on 127.0.0.1 ...")
-            shop = stack.enter_context(DemoShop(log_path=outdir / "demo-shop.log"))
+            faults = scenario.target.demo_options
+            shop = stack.enter_context(DemoShop(log_path=outdir / "demo-shop.log",
+                                                **(faults.model_dump() if faults else {})))
             state.base_url = shop.url
         else:
             state.base_url = scenario.target.base_url
@@ -171,9 +180,22 @@ def build_report(scenario: Scenario, plan: Plan, opts: RunOptions, state: RunSta
         verdict=v, exit_code=int(v.exit_code(opts.strict)), strict=opts.strict,
         errors_block=scenario.errors_block, partial=partial, notes=state.notes,
         plan=PlanInfo(summary=plan.summary(), curve=curve), load=state.load,
+        capacity=capacity(plan, state.load),
         checks=[CheckInfo(id=c.id, title=c.title, area=c.area, level=levels[c.id].value,
                           health=c.health) for c in checks.ALL],
         findings=findings)
+
+
+def capacity(plan: Plan, load: LoadResult | None) -> Capacity:
+    """Last season's peak, the buffered forecast, and what the replay delivered."""
+    tested = None
+    if load is not None and load.series:
+        tested = round(max(iv.started for iv in load.series) * 60 / load.interval_s, 2)
+    return Capacity(
+        last_season_peak_per_min=plan.last_season_peak_per_min, growth=plan.growth,
+        safety=plan.safety,
+        forecast_peak_per_min=plan.forecast_peak_per_min or round(plan.peak_per_s * 60, 2),
+        tested_peak_per_min=tested)
 
 
 def _print_summary(report: Report, written: dict[str, Path]) -> None:

@@ -28,6 +28,7 @@ def shop() -> Iterator[DemoShop]:
 def demo_data(**overrides: Any) -> dict[str, Any]:
     """The demo scenario, shortened for tests, with section overrides merged in."""
     data = yaml.safe_load(DEMO.read_text())
+    data.pop("traffic", None)  # a constant rate: short and exact
     data["load"].update({"duration": "10s", "arrival_rate": 5, "interval": "5s",
                          "think_time": {"min": 0.05, "max": 0.2}})
     for key, value in overrides.items():

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from urllib.parse import parse_qsl, urlsplit
 
 FLOW_ORDER = ("bounce", "browse", "cart", "checkout", "wallet")
+CART_DEPTH = FLOW_ORDER.index("cart")
 
 DEFAULT_PATHS: dict[str, list[str]] = {
     "wallet": [r"/api/wallet", r"wallet", r"apple-?pay", r"google-?pay", r"shop-?pay",
@@ -71,9 +72,15 @@ class Classifier:
         self._flows = [(FLOW_ORDER.index(f), re.compile("|".join(self.paths[f]), re.I))
                        for f in ("wallet", "checkout", "cart", "browse") if self.paths.get(f)]
         self._bot = re.compile("|".join([self.bots, *self.extra_bots]), re.IGNORECASE)
+        self._bot_cache: dict[str, bool] = {}
 
     def is_bot(self, user_agent: str) -> bool:
-        return not user_agent or user_agent == "-" or bool(self._bot.search(user_agent))
+        known = self._bot_cache.get(user_agent)
+        if known is None:  # user agents repeat: the regex runs once per distinct one
+            known = not user_agent or user_agent == "-" or bool(self._bot.search(user_agent))
+            if len(self._bot_cache) < 100_000:
+                self._bot_cache[user_agent] = known
+        return known
 
     def depth(self, target: str) -> int:
         for depth, rx in self._flows:
@@ -122,8 +129,14 @@ class Sessionizer:
                 campaign, source, medium = utm_of(hit.target)
                 s = self.active[hit.client] = Session(hit.at, hit.at, hit.target, campaign,
                                                       source, medium)
-            s.last = max(s.last, hit.at)
-            s.depth = max(s.depth, self.classifier.depth(hit.target))
+                # landing on a collection is still a bounce until a second page;
+                # landing straight on the cart or checkout counts
+                landing_depth = self.classifier.depth(hit.target)
+                s.depth = landing_depth if landing_depth >= CART_DEPTH else 0
+            else:
+                s.last = max(s.last, hit.at)
+                if not ASSET.search(hit.target.split("?", 1)[0]):
+                    s.depth = max(s.depth, self.classifier.depth(hit.target))
             if self._last_sweep is None or hit.at - self._last_sweep > idle:
                 yield from self._sweep(hit.at - idle)
                 self._last_sweep = hit.at
