@@ -3,13 +3,16 @@
 
 from __future__ import annotations
 
-from checks import generator, slo, utm
+from checks import attribution, generator, promo, promo_race, slo, utm
 from peakready.findings import Check
 
 ALL: tuple[Check, ...] = (
     utm.CHECK,
     slo.CHECK,
     generator.CHECK,
+    promo.CHECK,
+    promo_race.CHECK,
+    attribution.CHECK,
 )
 
 BY_ID: dict[str, Check] = {c.id: c for c in ALL}

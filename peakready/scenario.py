@@ -28,6 +28,7 @@ from peakready.findings import Level
 from peakready.flows import ALL_STEPS, FlowKind
 from peakready.linkconfig import Links
 from peakready.linkset import bind as bind_links
+from peakready.shops.config import PromoSection
 from peakready.traffic.config import Traffic
 from peakready.units import Duration, Strict
 from peakready.yamlpos import LineIndex, format_loc
@@ -35,6 +36,14 @@ from peakready.yamlpos import LineIndex, format_loc
 DEMO = "demo"
 DEFAULT_SCENARIO = Path(__file__).resolve().parent.parent / "scenarios" / "demo.yaml"
 _Strict = Strict
+
+
+class DemoOptions(_Strict):
+    """Faults the embedded demo shop is started with (rehearsing a broken shop)."""
+
+    unsafe_promo_race: bool = Field(False, description="Redeem codes check-then-increment.")
+    attribution_drop_every: int = Field(0, ge=0, description="Lose every Nth order from "
+                                        "the attribution log.")
 
 
 class Target(_Strict):
@@ -46,6 +55,11 @@ class Target(_Strict):
         description="Hosts other than loopback that load may be sent to. A load test "
         "is a weapon: list a host here only if you own it.")
     timezone: str = Field("UTC", description="The shop's time zone (IANA name).")
+    mutations: bool = Field(
+        False, description="Whether checks may place orders on this target (promo checkout, "
+        "usage-limit race probe). Only for a shop you own, with test payments.")
+    demo_options: DemoOptions | None = Field(
+        None, description="Only with base_url: demo: faults to start the demo shop with.")
 
     @field_validator("base_url")
     @classmethod
@@ -70,6 +84,12 @@ class Target(_Strict):
     @property
     def is_demo(self) -> bool:
         return self.base_url == DEMO
+
+    @model_validator(mode="after")
+    def _demo_options(self) -> Target:
+        if self.demo_options is not None and not self.is_demo:
+            raise ValueError("demo_options applies only to base_url: demo")
+        return self
 
 
 class ThinkTime(_Strict):
@@ -185,6 +205,7 @@ class Scenario(_Strict):
     slos: Slos = Field(default_factory=Slos)
     checks: dict[str, CheckPolicy] = Field(default_factory=dict)
     traffic: Traffic | None = Field(None, description="Replay last season's traffic.")
+    promo: PromoSection | None = Field(None, description="Promo codes and attribution.")
     links: Links = Field(default_factory=Links, description="Campaign links: a CSV of more "
                          "links, naming conventions, landing and certificate rules.")
     errors_block: bool = Field(

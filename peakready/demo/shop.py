@@ -4,7 +4,8 @@ HTML landing, collection and product pages (recording the landing request's
 UTM parameters on the session), a JSON cart API with promo codes, a native
 multi-step checkout, a one-step wallet checkout, a link shortener and an
 attribution log. ``unsafe_promo_race`` makes redemption check-then-increment
-without a lock, the classic Black Friday over-redemption bug;
+without a lock (the count is checked when a code enters a cart and bumped
+after the order), the classic Black Friday over-redemption bug;
 ``attribution_drop_every`` loses every Nth order from the attribution log.
 """
 
@@ -15,11 +16,12 @@ import json
 import secrets
 import sqlite3
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from flask import Flask, Response, g, jsonify, redirect, render_template_string, request
 
-from peakready.demo import pages
+from peakready.demo import pages, shopify_api
 from peakready.demo.db import COLLECTIONS, ThreadConnections, iso
 from peakready.demo.pricing import (
     SHIPPING,
@@ -257,11 +259,9 @@ def create_app(db_path: str, *, unsafe_promo_race: bool = False,
 
     def place_order(method: str, shipping: str) -> Response:
         conn = db()
-        stale = applied_promos(g.sid)  # read outside the lock: the unsafe path trusts it
-        if unsafe_promo_race:
-            for p in stale:
-                if p.usage_limit is not None and p.used >= p.usage_limit:
-                    return error(409, f"The code {p.code} has been fully redeemed.")
+        # The unsafe shop checked the usage count when the code entered the cart and
+        # trusts that at order time, so every cart already holding the code redeems it.
+        stale = applied_promos(g.sid)
         conn.execute("BEGIN IMMEDIATE")
         try:
             lines = conn.execute(
@@ -274,7 +274,8 @@ def create_app(db_path: str, *, unsafe_promo_race: bool = False,
             subtotal = sum(r["price_cents"] * r["quantity"] for r in lines)
             for p in promos:  # dates and minimum spend are re-checked at order time
                 try:
-                    check_applicable(p, p.code, subtotal, [], now())
+                    check_applicable(replace(p, usage_limit=None) if unsafe_promo_race else p,
+                                     p.code, subtotal, [], now())
                 except PromoRejected as exc:
                     conn.execute("ROLLBACK")
                     return error(409, str(exc))
@@ -343,4 +344,5 @@ def create_app(db_path: str, *, unsafe_promo_race: bool = False,
             return error(404, "not found")
         return page("Not found", pages.NOT_FOUND, 404)
 
+    shopify_api.register(app, db, now)  # the Shopify-style AJAX cart API
     return app
