@@ -16,7 +16,11 @@ $(STAMP): pyproject.toml scripts/venv
 run: $(STAMP)
 	$(BIN)/peakready run --out $(OUT)
 
+# Debian packages the tests use: chromium opens report.html headless.
+TEST_DEBS := chromium
+
 test: $(STAMP)
+	scripts/ensure-debian-packages $(TEST_DEBS)
 	$(BIN)/ruff check .
 	$(BIN)/pytest -q
 

@@ -17,7 +17,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     from peakready.run import RunOptions, execute
 
     return execute(RunOptions(scenario_path=args.scenario, outdir=args.out,
-                              workers=args.workers, strict=args.strict))
+                              workers=args.workers, strict=args.strict,
+                              baseline=args.baseline))
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -91,12 +92,20 @@ def cmd_report(args: argparse.Namespace) -> int:
     from reports.gate import Verdict
 
     report = reports.load_report(args.result)
+    if args.baseline:
+        report = reports.with_baseline(report, args.baseline)
     report.strict = args.strict
     report.exit_code = int(Verdict(report.verdict).exit_code(args.strict))
     outdir = args.out or args.result.parent
     for path in reports.write_all(report, outdir).values():
         print(path)
     return report.exit_code
+
+
+def cmd_email(args: argparse.Namespace) -> int:
+    from peakready.email_cmd import email_command
+
+    return email_command(args)
 
 
 def cmd_demo_shop(args: argparse.Namespace) -> int:
@@ -123,6 +132,8 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--out", type=Path, help="report folder (default: out/<scenario name>)")
     r.add_argument("--workers", type=int, default=1, help="Locust worker processes")
     r.add_argument("--strict", action="store_true", help="GO WITH WARNINGS exits 1")
+    r.add_argument("--baseline", type=Path, metavar="REPORT_JSON",
+                   help="an earlier report.json: the report adds deltas against it")
     r.set_defaults(func=cmd_run)
 
     v = sub.add_parser("validate", help="check scenario files; every problem at once")
@@ -151,7 +162,22 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("result", type=Path)
     rep.add_argument("--out", type=Path, help="folder for the files (default: beside it)")
     rep.add_argument("--strict", action="store_true")
+    rep.add_argument("--baseline", type=Path, metavar="REPORT_JSON",
+                     help="an earlier report.json: add deltas against it")
     rep.set_defaults(func=cmd_report)
+
+    e = sub.add_parser("email", help="check SPF, DKIM and DMARC of sending domains now")
+    e.add_argument("domains", nargs="+", metavar="DOMAIN")
+    e.add_argument("--selector", action="append", metavar="S",
+                   help="DKIM selector (repeatable; default: probe common ESP selectors)")
+    e.add_argument("--nameserver", metavar="HOST[:PORT]",
+                   help="ask this server instead of the system resolver")
+    e.add_argument("--zone-file", action="append", type=Path, metavar="FILE",
+                   help="planned zone file, answered before live DNS (repeatable)")
+    e.add_argument("--timeout", type=float, default=5.0, help="seconds per DNS lookup")
+    e.add_argument("--json", action="store_true", help="print the findings as JSON")
+    e.add_argument("--strict", action="store_true", help="GO WITH WARNINGS exits 1")
+    e.set_defaults(func=cmd_email)
 
     d = sub.add_parser("demo-shop", help="serve the demo storefront on 127.0.0.1")
     d.add_argument("--host", default="127.0.0.1")

@@ -31,6 +31,7 @@ from peakready.plan import Plan, build_plan
 from peakready.results import LoadResult, RunStatus
 from peakready.safety import refuse_unless_allowed
 from peakready.scenario import DEFAULT_SCENARIO, Scenario, load_scenario
+from reports.baseline import compare
 from reports.gate import apply_levels, verdict
 from reports.model import Capacity, CheckInfo, PlanInfo, Report, ScenarioInfo
 
@@ -42,6 +43,7 @@ class RunOptions:
     workers: int = 1
     strict: bool = False
     progress: bool = True
+    baseline: Path | None = None  # an earlier report.json to compare with
 
 
 @dataclass
@@ -87,6 +89,7 @@ def execute(opts: RunOptions) -> ExitCode:
     """Run a scenario end to end; BadInput propagates (exit 2) before any traffic."""
     scenario = load_scenario(opts.scenario_path)
     plan = build_plan(scenario, str(opts.scenario_path))
+    baseline = reports.load_report(opts.baseline) if opts.baseline else None  # before traffic
     if not scenario.target.is_demo:
         refuse_unless_allowed(scenario.target.base_url, scenario.target.allowed_hosts,
                               str(opts.scenario_path))
@@ -105,6 +108,8 @@ def execute(opts: RunOptions) -> ExitCode:
     finally:
         signal.signal(signal.SIGTERM, previous)
     report = build_report(scenario, plan, opts, state)
+    if baseline is not None:
+        report.comparison = compare(report, baseline, str(opts.baseline))
     try:
         written = reports.write_all(report, outdir)
     except Exception as exc:  # a renderer bug must not lose the run: keep the JSON

@@ -11,7 +11,7 @@ from pydantic import ValidationError
 
 from peakready.exitcodes import BadInput
 from reports import html, junit, markdown
-from reports.model import Report
+from reports.model import REPORT_SCHEMA_VERSION, Report
 
 RENDERERS: dict[str, Callable[[Report], str]] = {
     "report.json": lambda r: r.model_dump_json(indent=2) + "\n",
@@ -38,10 +38,22 @@ def write_all(report: Report, outdir: str | Path) -> dict[str, Path]:
 def load_report(path: str | Path) -> Report:
     path = Path(path)
     try:
-        return Report.model_validate_json(path.read_text(encoding="utf-8"))
+        report = Report.model_validate_json(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise BadInput(f"{path}: cannot read the report: {exc.strerror}") from None
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
         raise BadInput(f"{path}: not a peakready report.json ({where}: {first['msg']})") from None
+    if report.schema_version > REPORT_SCHEMA_VERSION:
+        raise BadInput(f"{path}: report schema {report.schema_version} is newer than this "
+                       f"peakready reads ({REPORT_SCHEMA_VERSION}); upgrade peakready")
+    return report
+
+
+def with_baseline(report: Report, baseline_path: str | Path) -> Report:
+    """The report with its deltas against the report.json at ``baseline_path``."""
+    from reports.baseline import compare
+
+    then = load_report(baseline_path)
+    return report.model_copy(update={"comparison": compare(report, then, str(baseline_path))})

@@ -1,20 +1,35 @@
 """Tables and labels shared by the Markdown and HTML renderers, so the two
-always carry the same figures."""
+always carry the same figures. Cells are plain values; each renderer
+escapes them its own way."""
 
 from __future__ import annotations
 
-from peakready.findings import Finding, Level
-from peakready.results import LoadResult
+import json
+
+from peakready.findings import Finding, Level, Status
+from peakready.results import LoadResult, RunStatus
+from reports.model import Capacity, Report
 
 Table = tuple[list[str], list[list[object]]]
+MAX_EVIDENCE_CHARS = 3000  # per finding; report.json keeps all of it
+MAX_BANNER_FINDINGS = 10  # the banner names this many; the Checks section has all
+PROBLEMS = (Status.FAIL, Status.ERROR, Status.WARN)
 
 
 def ms(v: float | None) -> str:
     return "-" if v is None else f"{v:,.0f} ms" if v >= 10 else f"{v:.1f} ms"
 
 
+def n(v: int) -> str:
+    return f"{v:,}"
+
+
 def pct(num: int, den: int) -> str:
     return f"{num / den:.2%}" if den else "-"
+
+
+def per_min(v: float | None, missing: str = "-") -> str:
+    return missing if v is None else f"{v:,.0f} sessions/min"
 
 
 def status_label(f: Finding) -> str:
@@ -26,29 +41,112 @@ def status_label(f: Finding) -> str:
     return label
 
 
-def capacity_table(load: LoadResult) -> Table:
+def evidence_text(f: Finding) -> str:
+    """Evidence as indented JSON (data, never markup), cut to a readable size."""
+    if not f.evidence:
+        return ""
+    text = json.dumps(f.evidence, indent=2, default=str, ensure_ascii=False)
+    if len(text) > MAX_EVIDENCE_CHARS:
+        text = text[:MAX_EVIDENCE_CHARS] + "\n… (cut here; report.json has all of it)"
+    return text
+
+
+def flags(r: Report) -> list[str]:
+    """Everything that qualifies the verdict, for the banner."""
+    out = []
+    if r.load is not None and r.load.status is not RunStatus.COMPLETED:
+        out.append(f"{r.load.status.value.upper()}: {r.load.stop_reason or 'no reason given'}")
+    if r.partial:
+        out.append("PARTIAL RUN: " + ("; ".join(r.notes) or "the run did not complete"))
+    if r.strict:
+        out.append("STRICT: warnings fail the gate")
+    return out
+
+
+def health_heading(r: Report) -> str:
+    if r.verdict.value == "INCONCLUSIVE":
+        return "Why nothing can be concluded"
+    return ("The load generator did not deliver the plan (the load figures may not "
+            "describe the shop)")
+
+
+def check_title(r: Report, check_id: str) -> str:
+    for c in r.checks:
+        if c.id == check_id:
+            return c.title
+    return check_id
+
+
+def meta_table(r: Report) -> Table:
+    return (["scenario", "target", "started", "git revision", "exit code"],
+            [[r.scenario.name, r.scenario.target or "-", r.started_at or "-",
+              r.git_revision or "-", r.exit_code]])
+
+
+def capacity_rows(c: Capacity) -> Table:
+    """Last season's peak, buffers, forecast, what was tested, the limit, headroom."""
+    forecast = per_min(c.forecast_peak_per_min)
+    if c.forecast_peak_per_min is not None and c.last_season_peak_per_min is not None:
+        forecast += f" (last season × {1 + c.growth:.2f} × {1 + c.safety:.2f})"
+    limit = per_min(c.limit_per_min, "not measured (run with --find-limit)")
+    if c.limit_note:
+        limit += f"; {c.limit_note}"
+    return (["", "value"], [
+        ["last season's peak", per_min(c.last_season_peak_per_min)],
+        ["growth", f"{c.growth:+.0%}"],
+        ["safety buffer", f"{c.safety:+.0%}"],
+        ["forecast peak", forecast],
+        ["tested peak", per_min(c.tested_peak_per_min, "not measured")],
+        ["limit (highest rate that held the SLOs)", limit],
+        ["headroom (limit ÷ forecast peak)", headroom(c)],
+    ])
+
+
+def headroom(c: Capacity) -> str:
+    if c.headroom is None:
+        return "not measured" + (f" (minimum {c.min_headroom:.2f}×)" if c.min_headroom else "")
+    text = f"{c.headroom:.2f}×"
+    if c.min_headroom is not None:
+        ok = c.headroom >= c.min_headroom
+        text += f" (minimum {c.min_headroom:.2f}×: {'meets it' if ok else 'BELOW the minimum'})"
+    return text
+
+
+def totals_table(load: LoadResult) -> Table:
     t = load.totals
     rate = load.requests / load.elapsed_s if load.elapsed_s else 0.0
     return (["planned sessions", "started", "late", "dropped", "completed", "requests",
              "failures", "mean req/s", "status"],
-            [[t.planned, t.started, t.late, t.dropped, t.completed, load.requests,
-              f"{load.failures} ({pct(load.failures, load.requests)})", f"{rate:.1f}",
-              load.status.value]])
+            [[n(t.planned), n(t.started), n(t.late), n(t.dropped), n(t.completed),
+              n(load.requests), f"{n(load.failures)} ({pct(load.failures, load.requests)})",
+              f"{rate:,.1f}", load.status.value]])
 
 
 def steps_table(load: LoadResult) -> Table:
     rows: list[list[object]] = []
     for name, s in load.steps.items():
         rate = s.requests / load.elapsed_s if load.elapsed_s else 0.0
-        rows.append([name, s.requests, f"{rate:.2f}", ms(s.p50_ms), ms(s.p95_ms),
-                     ms(s.p99_ms), f"{s.failures} ({pct(s.failures, s.requests)})"])
+        rows.append([name, n(s.requests), f"{rate:,.2f}", ms(s.p50_ms), ms(s.p95_ms),
+                     ms(s.p99_ms), f"{n(s.failures)} ({pct(s.failures, s.requests)})"])
     return (["step", "requests", "req/s", "p50", "p95", "p99", "errors"], rows)
 
 
 def campaigns_table(load: LoadResult) -> Table:
     rows: list[list[object]] = []
     for name, c in load.campaigns.items():
-        rows.append([name, c.planned, c.started, c.late, c.dropped, ms(c.landing.p95_ms),
-                     pct(c.orders, c.order_attempts), c.orders])
+        rows.append([name, n(c.planned), n(c.started), n(c.late), n(c.dropped),
+                     ms(c.landing.p95_ms), pct(c.orders, c.order_attempts), n(c.orders)])
     return (["campaign", "planned", "started", "late", "dropped", "landing p95",
              "checkout success", "orders"], rows)
+
+
+def errors_table(load: LoadResult, limit: int = 20) -> Table:
+    return (["step", "count", "message"],
+            [[e.step, n(e.count), e.message] for e in load.errors[:limit]])
+
+
+def area_counts(findings: list[Finding]) -> str:
+    counts: dict[str, int] = {}
+    for f in findings:
+        counts[status_label(f)] = counts.get(status_label(f), 0) + 1
+    return ", ".join(f"{n} {k}" for k, n in counts.items())

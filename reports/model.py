@@ -12,8 +12,12 @@ from pydantic import BaseModel, Field
 
 from peakready.findings import Finding, Status
 from peakready.results import LoadResult
+from reports.baseline import Comparison
 from reports.gate import Verdict
 
+# Bump when a field is removed or changes meaning; added optional fields keep
+# it. The JSON Schema (reports/report.schema.json) is generated from these
+# models by `python -m reports.schema`; a test fails when it is stale.
 REPORT_SCHEMA_VERSION = 1
 AREAS = ("email", "links", "promo", "load")
 
@@ -59,23 +63,30 @@ class CheckInfo(BaseModel):
 
 
 class Report(BaseModel):
-    schema_version: int = REPORT_SCHEMA_VERSION
+    """A peakready run: the verdict, what was planned and measured, and every
+    finding. Written as report.json; the HTML, Markdown and JUnit outputs
+    are rendered from it alone."""
+
+    schema_version: int = Field(REPORT_SCHEMA_VERSION, description=(
+        "Version of this schema; readers reject a report newer than they know."))
     tool_version: str = ""
     scenario: ScenarioInfo
-    started_at: str = ""
+    started_at: str = Field("", description="ISO 8601, UTC")
     finished_at: str = ""
-    git_revision: str = ""
+    git_revision: str = Field("", description="of the scenario's repository, or CI's SHA")
     verdict: Verdict
-    exit_code: int
+    exit_code: int = Field(description="0 GO, 1 NO-GO, 2 bad input, 3 internal error, "
+                           "4 INCONCLUSIVE")
     strict: bool = False
     errors_block: bool = True
-    partial: bool = False
+    partial: bool = Field(False, description="the run did not complete; see notes")
     notes: list[str] = Field(default_factory=list)
     plan: PlanInfo = Field(default_factory=PlanInfo)
     capacity: Capacity = Field(default_factory=Capacity)
     load: LoadResult | None = None
     checks: list[CheckInfo] = Field(default_factory=list)
     findings: list[Finding] = Field(default_factory=list)
+    comparison: Comparison | None = Field(None, description="deltas against --baseline")
 
     def area_of(self, check_id: str) -> str:
         for c in self.checks:
@@ -89,6 +100,14 @@ class Report(BaseModel):
         health = {c.id for c in self.checks if c.health}
         return [f for f in self.findings
                 if f.check not in health and blocking(f, self.errors_block)]
+
+    def inconclusive_reasons(self) -> list[Finding]:
+        """The health findings that make the measurement invalid (gate.verdict)."""
+        from peakready.findings import Level
+
+        health = {c.id for c in self.checks if c.health}
+        return [f for f in self.findings if f.check in health and f.level is not Level.OFF
+                and f.status in (Status.FAIL, Status.ERROR)]
 
     def grouped(self) -> list[tuple[str, list[Finding]]]:
         """Findings by area, failures first."""

@@ -1,41 +1,88 @@
-"""Renderers: every format from one Report; outside content always escaped."""
+"""Renderers: every format from one Report; outside content always escaped.
+
+The hostile report puts markup wherever outside text can reach a report:
+DNS evidence, URLs (as subjects, evidence and target), step and campaign
+names (which end up in the charts' SVG), error messages, notes, the plan
+summary and a baseline comparison.
+"""
 
 from __future__ import annotations
 
 import json
 import xml.etree.ElementTree as ET
+from html.parser import HTMLParser
 from pathlib import Path
+
+import pytest
 
 import reports
 from peakready.findings import Finding, Level, Status
-from peakready.results import ErrorSample, LoadResult, StepStats
+from peakready.results import ErrorSample, Interval, LoadResult, RunStatus, SessionStats, StepStats
+from reports.baseline import compare
 from reports.gate import Verdict
-from reports.model import CheckInfo, Report, ScenarioInfo
+from reports.model import CheckInfo, PlanInfo, Report, ScenarioInfo
+from tests.conftest import peakready
 
 SCRIPT = "<script>alert(1)</script>"
 HOSTILE_URL = 'https://evil.example/"><img src=x onerror=alert(2)>?utm_source=x'
+STEP = f"checkout:{SCRIPT}"
+CAMPAIGN = f'bf-<img src=x onerror="alert(3)">{SCRIPT}'
 
 
 def hostile_report() -> Report:
     findings = [
         Finding(check="email.spf", subject=f"shop.example{SCRIPT}", status=Status.FAIL,
                 code="spf-plus-all", summary=f"record says {SCRIPT}",
-                evidence={"record": f"v=spf1 {SCRIPT} +all"}, remediation="fix | it",
-                level=Level.ERROR),
+                evidence={"record": f"v=spf1 {SCRIPT} +all",
+                          "bulk_sender": ["spf", SCRIPT]},
+                remediation=f"fix | it {SCRIPT}", level=Level.ERROR),
         Finding(check="links.utm", subject=HOSTILE_URL, status=Status.WARN, code="utm-case",
                 summary="mixed case", evidence={"link": HOSTILE_URL}, level=Level.WARN),
+        Finding(check="load.slo", subject=STEP, status=Status.FAIL, code="slo-breached",
+                summary=f"p95 too high on {STEP}", evidence={"p95_limit_ms": 5.0},
+                level=Level.ERROR),
     ]
-    load = LoadResult(steps={"landing": StepStats(requests=10, failures=1, p95_ms=12.0)},
-                      errors=[ErrorSample(step="landing", message=f"HTTP 500: {SCRIPT}",
-                                          count=1)])
+    step = StepStats(requests=10, failures=1, p50_ms=3.0, p95_ms=12.0, p99_ms=20.0)
+    series = [Interval(t=t, planned=5, started=5, requests=10, failures=1, steps={STEP: step})
+              for t in (0.0, 60.0, 120.0)]
+    load = LoadResult(steps={STEP: step}, series=series, elapsed_s=180, interval_s=60,
+                      requests=30, failures=3, status=RunStatus.ABORTED,
+                      stop_reason=f"errors above 5% {SCRIPT}",
+                      campaigns={CAMPAIGN: SessionStats(planned=5, started=5)},
+                      errors=[ErrorSample(step=STEP, message=f"HTTP 500: {SCRIPT}", count=1)])
     return Report(scenario=ScenarioInfo(name=f"shop {SCRIPT}", target=HOSTILE_URL),
                   verdict=Verdict.NO_GO, exit_code=1, load=load, findings=findings,
-                  checks=[CheckInfo(id="email.spf", title="SPF", area="email", level="error"),
+                  partial=True, notes=[f"load aborted: {SCRIPT}"],
+                  git_revision=SCRIPT, started_at=SCRIPT,
+                  plan=PlanInfo(summary={"source": HOSTILE_URL}, curve=[(0.0, 5.0)]),
+                  checks=[CheckInfo(id="email.spf", title=f"SPF {SCRIPT}", area="email",
+                                    level="error"),
                           CheckInfo(id="links.utm", title="UTM", area="links", level="warn")])
 
 
+def with_hostile_baseline(report: Report) -> Report:
+    then = report.model_copy(update={
+        "findings": [Finding(check="email.dkim", subject=HOSTILE_URL, status=Status.FAIL,
+                             code="x", summary=SCRIPT, level=Level.ERROR)],
+        "scenario": ScenarioInfo(name=SCRIPT)})
+    return report.model_copy(update={"comparison": compare(report, then, HOSTILE_URL)})
+
+
+class Tags(HTMLParser):
+    """Every element and attribute a browser would build from the page."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[str] = []
+        self.attrs: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append(tag)
+        self.attrs += [name for name, _ in attrs]
+
+
 def test_all_formats_written_and_round_trip(tmp_path: Path) -> None:
-    report = hostile_report()
+    report = with_hostile_baseline(hostile_report())
     written = reports.write_all(report, tmp_path)
     assert set(written) == {"report.json", "report.md", "report.html", "junit.xml"}
     again = reports.load_report(written["report.json"])
@@ -43,15 +90,19 @@ def test_all_formats_written_and_round_trip(tmp_path: Path) -> None:
 
 
 def test_html_escapes_outside_content() -> None:
-    html = reports.RENDERERS["report.html"](hostile_report())
-    assert "<script>alert" not in html
+    html = reports.RENDERERS["report.html"](with_hostile_baseline(hostile_report()))
+    parsed = Tags()
+    parsed.feed(html)
+    assert "script" not in parsed.tags and "img" not in parsed.tags
+    assert not [a for a in parsed.attrs if a.startswith("on")]
+    assert "<script>alert" not in html and "<img src=x" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
-    assert "<img src=x" not in html
+    assert html.count("<svg") == 3  # the hostile step name went through every chart
     assert html.index("NO-GO") < html.index("Checks")  # verdict first
 
 
 def test_markdown_escapes_outside_content() -> None:
-    md = reports.RENDERERS["report.md"](hostile_report())
+    md = reports.RENDERERS["report.md"](with_hostile_baseline(hostile_report()))
     assert "<script>" not in md and "<img" not in md
     assert "&lt;script&gt;" in md
     assert md.startswith("# NO-GO")
@@ -64,7 +115,7 @@ def test_junit_is_well_formed_with_failures() -> None:
     xml = reports.RENDERERS["junit.xml"](hostile_report())
     root = ET.fromstring(xml)
     cases = root.findall(".//testcase")
-    assert len(cases) == 2
+    assert len(cases) == 3
     failure = root.find(".//testcase[@classname='email.spf']/failure")
     assert failure is not None and SCRIPT in failure.get("message", "")
     assert "<script>" not in xml  # escaped by the XML writer
@@ -78,8 +129,6 @@ def test_report_json_is_schema_versioned(tmp_path: Path) -> None:
 
 
 def test_report_command_rerenders(tmp_path: Path) -> None:
-    from tests.conftest import peakready
-
     reports.write_all(hostile_report(), tmp_path)
     (tmp_path / "report.html").unlink()
     out = peakready("report", str(tmp_path / "report.json"))
@@ -87,10 +136,28 @@ def test_report_command_rerenders(tmp_path: Path) -> None:
     assert (tmp_path / "report.html").exists()
 
 
-def test_report_command_rejects_non_report(tmp_path: Path) -> None:
-    from tests.conftest import peakready
-
+@pytest.mark.parametrize(("content", "message"), [
+    ('{"hello": 1}', "not a peakready report.json"),
+    ("not json", "not a peakready report.json"),
+])
+def test_report_command_rejects_non_report(tmp_path: Path, content: str, message: str) -> None:
     bad = tmp_path / "x.json"
-    bad.write_text('{"hello": 1}')
+    bad.write_text(content)
     out = peakready("report", str(bad))
-    assert out.returncode == 2 and "not a peakready report.json" in out.stderr
+    assert out.returncode == 2 and message in out.stderr and str(bad) in out.stderr
+
+
+def test_newer_schema_is_refused(tmp_path: Path) -> None:
+    data = json.loads(hostile_report().model_dump_json())
+    data["schema_version"] = 99
+    path = tmp_path / "report.json"
+    path.write_text(json.dumps(data))
+    out = peakready("report", str(path), "--out", str(tmp_path / "out"))
+    assert out.returncode == 2 and "newer than this peakready reads" in out.stderr
+
+
+def test_bad_baseline_is_bad_input(tmp_path: Path) -> None:
+    reports.write_all(hostile_report(), tmp_path)
+    out = peakready("report", str(tmp_path / "report.json"), "--baseline",
+                    str(tmp_path / "missing.json"))
+    assert out.returncode == 2 and "missing.json: cannot read the report" in out.stderr
