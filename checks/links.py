@@ -141,7 +141,7 @@ def check_entry(ctx: CheckContext, entry: LinkEntry, conv: Links) -> list[Findin
         return [CHECK.finding(subject, Status.SKIP, "link-malformed",
                               "not followed: the link is not a well-formed URL (see links.utm)",
                               evidence={"link": entry.url})]
-    assert ctx.http is not None
+    assert ctx.http is not None  # run() skips without a session
     timeout = min(ctx.timeout, conv.request_timeout)
     chain = redirects.follow(ctx.http, entry.url, max_hops=conv.max_hops, timeout=timeout)
     ev: dict[str, Any] = {"link": entry.url, "hops": chain.evidence()}
@@ -172,6 +172,10 @@ def run(ctx: CheckContext, options: dict[str, Any]) -> Iterator[Finding]:
     if not links:
         yield CHECK.finding("links", Status.SKIP, "nothing-to-check",
                             "the scenario has no campaigns and no links CSV")
+        return
+    if ctx.http is None:
+        yield CHECK.finding("links", Status.SKIP, "no-http-session",
+                            "no HTTP session was given to the checks")
         return
     conv = ctx.scenario.links
     with cf.ThreadPoolExecutor(max_workers=min(conv.concurrency, len(links)),

@@ -2,7 +2,8 @@
 
 What it checks: each https host involved — the campaign links' hosts, every
 host their redirects pass through, the landing pages' hosts and the shop
-itself (its checkout) — presents a certificate that the HTTP session trusts
+itself (its checkout), plus ``links.tls_urls`` (a checkout or payment page
+on another host) — presents a certificate that the HTTP session trusts
 and that stays valid until the end of the campaign window
 (``links.window.end``; today when none is given) plus ``links.tls_margin_days``.
 The expiry date, the days to spare and the issuer are the evidence.
@@ -104,6 +105,7 @@ def https_hosts(ctx: CheckContext) -> list[tuple[str, int]]:
         for found in pool.map(walk, [e.url for e in links]):
             urls += found
     urls += [e.landing for e in links if e.landing]
+    urls += conv.tls_urls
     out: dict[tuple[str, int], None] = {}
     for url in urls:
         parts = urlsplit(url)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from typing import Any
+from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator, model_validator
 
@@ -95,6 +96,19 @@ class Links(Strict):
         14, ge=0, description="Certificates must stay valid this long after the campaign "
         "window ends (after today when no window is given).")
     window: Window = Field(default_factory=Window)
+    tls_urls: list[str] = Field(
+        default_factory=list, description="More https URLs whose certificates must outlive "
+        "the campaign, e.g. a checkout or payment page on another host.")
+
+    @field_validator("tls_urls")
+    @classmethod
+    def _https(cls, v: list[str]) -> list[str]:
+        for url in v:
+            parts = urlsplit(url)
+            if parts.scheme != "https" or not parts.hostname:
+                raise ValueError(f"{url!r} is not an https URL such as "
+                                 "https://checkout.shop.example/")
+        return v
 
     @field_validator("campaign_pattern", "analytics_tag")
     @classmethod

@@ -77,6 +77,7 @@ def test_missing_csv_and_exit_code_2(tmp_path: Path) -> None:
     ({"campaign_pattern": "bf-[a-z"}, "not a valid regular expression"),
     ({"mediums": ["social", " "]}, "non-empty"),
     ({"tls_margin": 3}, "unknown key"),
+    ({"tls_urls": ["http://checkout.example/"]}, "not an https URL"),
     ({"window": {"start": "2025-11-30", "end": "2025-11-28"}}, "end must be after start"),
 ])
 def test_links_section_is_validated(tmp_path: Path, links: dict, words: str) -> None:

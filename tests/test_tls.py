@@ -137,3 +137,10 @@ def test_certificate_parse_matches_cryptography(good: Site, ca: ScratchCA) -> No
     assert peer.trusted is False and "certificate" in peer.problem
     cert = x509.load_der_x509_certificate(peer.der)
     assert cert.issuer == ca.cert.subject
+
+
+def test_checkout_on_another_host_via_tls_urls(good: Site, ca: ScratchCA) -> None:
+    found = _check("http://127.0.0.1:9", verify=str(ca.pem), link="http://127.0.0.1:9/x",
+                   links_cfg={"tls_urls": [f"{good.url}/checkout"]})
+    assert [(f.subject, f.code) for f in found] == [(good.url.removeprefix("https://"),
+                                                     "tls-ok")]
