@@ -60,6 +60,19 @@ class Chain:
         return [h.evidence() for h in self.hops]
 
 
+def visitor(base: requests.Session) -> requests.Session:
+    """A first-time visitor over ``base``: its own empty cookie jar, ``base``'s
+    headers, trust, proxies and connection pools. A follower clicking a post
+    arrives without the shop's cookies, and one link's cookies must not leak
+    into another link's chain (nor into the run's shared session)."""
+    s = requests.Session()
+    s.headers = base.headers.copy()  # type: ignore[assignment]
+    s.auth, s.proxies, s.verify, s.cert = base.auth, dict(base.proxies), base.verify, base.cert
+    s.trust_env, s.max_redirects = base.trust_env, base.max_redirects
+    s.adapters = base.adapters  # shared pools: never close a visitor session
+    return s
+
+
 def _read(resp: requests.Response, limit: int) -> bytes:
     data = bytearray()
     for chunk in resp.iter_content(65536):
@@ -77,7 +90,9 @@ def _text(resp: requests.Response, data: bytes) -> str:
 
 def follow(http: requests.Session, url: str, *, max_hops: int, timeout: float,
            read_body: bool = True) -> Chain:
-    """GET ``url`` and each Location after it, up to ``max_hops`` redirects."""
+    """GET ``url`` and each Location after it, up to ``max_hops`` redirects, as a
+    first-time visitor (see ``visitor``)."""
+    http = visitor(http)
     chain = Chain(start=url)
     seen = {url}
     while True:

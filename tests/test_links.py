@@ -102,8 +102,10 @@ def test_demo_scenario_links_all_pass(shop: DemoShop) -> None:
     with requests.Session() as http:
         ctx = CheckContext(scenario=scenario, http=http, base_url=shop.url)
         found = run_checks([utm.CHECK, links.CHECK], ctx, Phase.PRE)
+        leaked = list(http.cookies)  # each link is followed as a first-time visitor
     assert {(f.subject, f.code) for f in found} == {
         (c.name, code) for c in scenario.campaigns for code in ("utm-ok", "landing-ok")}
+    assert leaked == []
 
 
 def test_campaigns_plus_csv(shop: DemoShop, tmp_path: Any) -> None:
