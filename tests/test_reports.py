@@ -161,3 +161,76 @@ def test_bad_baseline_is_bad_input(tmp_path: Path) -> None:
     out = peakready("report", str(tmp_path / "report.json"), "--baseline",
                     str(tmp_path / "missing.json"))
     assert out.returncode == 2 and "missing.json: cannot read the report" in out.stderr
+
+
+def _plain(**kw: object) -> Report:
+    return Report(scenario=ScenarioInfo(name="s"), verdict=kw.pop("verdict", Verdict.GO),
+                  exit_code=0, **kw)  # type: ignore[arg-type]
+
+
+def _load(failures: int = 0, **kw: object) -> LoadResult:
+    step = StepStats(requests=10, failures=failures, p50_ms=3.0, p95_ms=9.0, p99_ms=12.0)
+    series = [Interval(t=t, planned=4, started=4, requests=10, failures=failures,
+                       steps={"landing": step}) for t in (0.0, 10.0)]
+    return LoadResult(series=series, steps={"landing": step}, interval_s=10, elapsed_s=20,
+                      requests=20, failures=2 * failures, **kw)  # type: ignore[arg-type]
+
+
+GENERATOR_FAIL = Finding(check="load.generator", subject="generator", status=Status.FAIL,
+                         code="arrivals-behind-plan", summary="40% of starts were late",
+                         level=Level.ERROR)
+
+
+@pytest.mark.parametrize(("report", "html_has", "md_has", "svgs"), [
+    (_plain(partial=True, notes=["internal error: boom"]),
+     ["No load was run", "not measured (run with --find-limit)", "PARTIAL RUN: internal error"],
+     ["No load was run", "**PARTIAL RUN: internal error: boom**"], 0),
+    (_plain(load=LoadResult()), ["No load series was recorded."],
+     ["No load series was recorded."], 0),
+    (_plain(load=_load()), ["No request failed.", "No check produced a finding."],
+     ["| errors | no request failed |", "No check produced a finding."], 2),
+    (_plain(load=_load(failures=1, status=RunStatus.ABORTED, stop_reason="errors 12% > 5%"),
+            partial=True),
+     ["ABORTED: errors 12% &gt; 5%"], ["**ABORTED: errors 12% &gt; 5%**"], 3),
+    (_plain(verdict=Verdict.INCONCLUSIVE, findings=[GENERATOR_FAIL],
+            checks=[CheckInfo(id="load.generator", title="Generator", area="load",
+                              level="error", health=True)]),
+     ["Why nothing can be concluded", "40% of starts were late"],
+     ["**Why nothing can be concluded:**"], 0),
+])
+def test_renders_every_shape_of_run(report: Report, html_has: list[str], md_has: list[str],
+                                    svgs: int) -> None:
+    html = reports.RENDERERS["report.html"](report)
+    md = reports.RENDERERS["report.md"](report)
+    for text in html_has:
+        assert text in html, text
+    for text in md_has:
+        assert text in md, text
+    assert html.count("<svg") == svgs
+
+
+def test_banner_names_at_most_ten_blockers_and_says_how_many_more() -> None:
+    many = [Finding(check="email.spf", subject=f"d{i}.example", status=Status.FAIL, code="x",
+                    summary="bad", level=Level.ERROR) for i in range(13)]
+    report = _plain(verdict=Verdict.NO_GO, findings=many)
+    html = reports.RENDERERS["report.html"](report)
+    banner = html[html.index('id="verdict"'):html.index("</header>")]
+    assert "Blocking the launch (13)" in banner and banner.count("<li>") == 11
+    assert "… and 3 more, listed under Checks" in banner
+    assert "… and 3 more, listed under Checks" in reports.RENDERERS["report.md"](report)
+
+
+def test_long_series_is_downsampled_keeping_spikes() -> None:
+    from reports.series import MAX_POINTS, timeline
+
+    step = StepStats(requests=10, p50_ms=1.0, p95_ms=2.0, p99_ms=3.0)
+    spike = StepStats(requests=10, p50_ms=1.0, p95_ms=900.0, p99_ms=950.0)
+    series = [Interval(t=i * 10.0, planned=6, started=6, steps={"landing": spike if i == 777
+                                                                else step})
+              for i in range(1440)]  # 4 hours at 10 s
+    tl = timeline(LoadResult(series=series, interval_s=10, elapsed_s=14400),
+                  [(i * 10.0, 6.0) for i in range(1440)])
+    assert len(tl.x) <= MAX_POINTS and len(tl.planned) <= MAX_POINTS
+    assert tl.unit == "min"
+    assert max(tl.latency["landing"][1]) == 900.0  # the spike survives the buckets
+    assert set(tl.started) == {36.0} and set(tl.planned) == {36.0}  # per minute, exact

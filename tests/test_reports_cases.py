@@ -1,0 +1,66 @@
+"""Edge cases of the report's pure parts, as YAML case files
+(tests/fixtures/report_cases/*.yml) turned into parametrized tests: the
+bulk-sender table, JUnit outcomes, baseline finding changes and delta text."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from peakready.findings import Finding, Level, Status
+from reports import baseline, bulk, junit
+from reports.gate import Verdict
+from reports.model import Report, ScenarioInfo
+
+CASES = Path(__file__).parent / "fixtures" / "report_cases"
+
+
+def cases(name: str) -> list[Any]:
+    data = yaml.safe_load((CASES / f"{name}.yml").read_text(encoding="utf-8"))
+    return [pytest.param(c, id=c["name"]) for c in data]
+
+
+def finding(spec: dict[str, Any], check: str = "email.x") -> Finding:
+    evidence = {"bulk_sender": spec["bulk_sender"]} if "bulk_sender" in spec else {}
+    return Finding(check=spec.get("check", check), subject=spec.get("subject", "s"),
+                   status=Status(spec.get("status", "pass")), code=spec.get("code", "c"),
+                   summary="-", evidence=evidence, level=Level(spec.get("level", "error")))
+
+
+def report(findings: list[dict[str, Any]]) -> Report:
+    return Report(scenario=ScenarioInfo(name="cases"), verdict=Verdict.GO, exit_code=0,
+                  findings=[finding(f, check="c") for f in findings])
+
+
+@pytest.mark.parametrize("case", cases("bulk_sender"))
+def test_bulk_sender(case: dict[str, Any]) -> None:
+    rows = {r.requirement: r for r in bulk.rows([finding(f) for f in case["findings"]])}
+    assert {rid: rows[rid].status for rid in case["expect"]} == case["expect"]
+    for rid, subjects in case.get("where", {}).items():
+        assert list(rows[rid].subjects) == subjects
+
+
+@pytest.mark.parametrize("case", cases("junit"))
+def test_junit_outcome(case: dict[str, Any]) -> None:
+    assert junit.outcome([finding(f) for f in case["findings"]]) == case["expect"]
+
+
+@pytest.mark.parametrize("case", cases("baseline"))
+def test_baseline_changes(case: dict[str, Any]) -> None:
+    comp = baseline.compare(report(case["after"]), report(case["before"]))
+    got: dict[str, Any] = {}
+    for c in comp.findings:
+        got.setdefault(c.change, []).append(f"{c.subject}/{c.code}")
+    expect = dict(case["expect"])
+    still = expect.pop("still_open", None)
+    assert got == expect
+    if still is not None:
+        assert comp.still_open == still
+
+
+@pytest.mark.parametrize("case", cases("deltas"))
+def test_delta_text(case: dict[str, Any]) -> None:
+    assert baseline.change(case["before"], case["after"], case["unit"]) == case["expect"]
