@@ -3,10 +3,27 @@
 
 from __future__ import annotations
 
-from checks import attribution, generator, links, promo, promo_race, slo, tls, utm
+from checks import (
+    attribution,
+    email_dkim,
+    email_dmarc,
+    email_policy,
+    email_spf,
+    generator,
+    links,
+    promo,
+    promo_race,
+    slo,
+    tls,
+    utm,
+)
 from peakready.findings import Check
 
 ALL: tuple[Check, ...] = (
+    email_spf.CHECK,
+    email_dkim.CHECK,
+    email_dmarc.CHECK,
+    email_policy.CHECK,
     utm.CHECK,
     links.CHECK,
     tls.CHECK,

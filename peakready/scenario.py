@@ -23,6 +23,8 @@ from pydantic import (
     model_validator,
 )
 
+from peakready.emailconfig import Email
+from peakready.emailconfig import bind as bind_email
 from peakready.exitcodes import BadInput
 from peakready.findings import Level
 from peakready.flows import ALL_STEPS, FlowKind
@@ -206,6 +208,8 @@ class Scenario(_Strict):
     checks: dict[str, CheckPolicy] = Field(default_factory=dict)
     traffic: Traffic | None = Field(None, description="Replay last season's traffic.")
     promo: PromoSection | None = Field(None, description="Promo codes and attribution.")
+    email: Email | None = Field(None, description="Sending domains for the SPF, DKIM and "
+                                "DMARC checks, and planned zone files.")
     links: Links = Field(default_factory=Links, description="Campaign links: a CSV of more "
                          "links, naming conventions, landing and certificate rules.")
     errors_block: bool = Field(
@@ -320,4 +324,5 @@ def load_scenario(path: str | Path) -> Scenario:
     scenario = parse_scenario(text, str(path))
     if scenario.load.arrival_rate is not None and not math.isfinite(scenario.load.arrival_rate):
         raise BadInput(f"{path}: load.arrival_rate must be a finite number")
+    scenario = bind_email(scenario, path)  # zone files are relative to the scenario file
     return bind_links(scenario, path)  # the links CSV is relative to the scenario file

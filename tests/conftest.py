@@ -13,6 +13,7 @@ import pytest
 import yaml
 
 from peakready.demo.server import DemoShop
+from tests.nsdserver import NsdServer
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO = ROOT / "scenarios" / "demo.yaml"
@@ -23,6 +24,15 @@ def shop() -> Iterator[DemoShop]:
     """One demo-shop process for the tests that only read or add their own data."""
     with DemoShop() as s:
         yield s
+
+
+@pytest.fixture(scope="session")
+def nsd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NsdServer]:
+    """A real NSD on 127.0.0.1 serving tests/dns/zones (and SERVFAIL for
+    servfail.test); fails loudly when it cannot start (tests/nsdserver.py)."""
+    zones = sorted((ROOT / "tests" / "dns" / "zones").glob("*.zone"))
+    with NsdServer(zones, tmp_path_factory.mktemp("nsd"), broken_zones=("servfail.test",)) as ns:
+        yield ns
 
 
 def demo_data(**overrides: Any) -> dict[str, Any]:

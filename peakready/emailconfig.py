@@ -1,0 +1,117 @@
+"""The scenario's ``email:`` section: the domains that send the shop's mail,
+their DKIM selectors, planned zone files and where to ask DNS.
+
+```yaml
+email:
+  domains:
+    - hearth-home.example                  # DKIM: common ESP selectors are probed
+    - {name: news.hearth-home.example, selectors: [hh2025, s1]}
+  zone_files: [demo-email.zone]            # answered before live DNS (pre-flight)
+  nameserver: 127.0.0.1:5353               # optional; default: the system resolver
+  timeout: 5s                              # per DNS lookup
+```
+
+Zone files are relative to the scenario file; a name not found there is
+looked up in peakready's own ``scenarios/`` folder, so a copy of the demo
+scenario keeps finding the demo's zone file.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+from pydantic import BeforeValidator, Field, field_validator
+
+from peakready.exitcodes import BadInput
+from peakready.units import Duration, Strict
+
+if TYPE_CHECKING:
+    from peakready.scenario import Scenario
+
+SHIPPED = Path(__file__).resolve().parent.parent / "scenarios"
+# RFC 1035 §2.3.1 preferred name syntax, plus "_" (used by SPF/DKIM owner names)
+_LABEL = r"(?!-)[A-Za-z0-9_-]{1,63}(?<!-)"
+_DOMAIN = re.compile(rf"^{_LABEL}(?:\.{_LABEL})+\.?$")
+_SELECTOR = re.compile(rf"^{_LABEL}(?:\.{_LABEL})*$")
+
+
+def domain_name(value: str) -> str:
+    value = value.strip().lower()
+    if len(value) > 253 or not _DOMAIN.match(value):
+        raise ValueError(f"{value!r} is not a domain name such as shop.example.com")
+    return value.rstrip(".")
+
+
+def _entry(value: Any) -> Any:
+    return {"name": value} if isinstance(value, str) else value
+
+
+class EmailDomain(Strict):
+    name: str = Field(description="A domain the shop sends mail from (the From: domain).")
+    selectors: list[str] = Field(
+        default_factory=list, description="DKIM selectors to check (the s= of your "
+        "DKIM-Signature). Empty: the selectors common ESPs use are probed.")
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, v: str) -> str:
+        return domain_name(v)
+
+    @field_validator("selectors")
+    @classmethod
+    def _selectors(cls, v: list[str]) -> list[str]:
+        for s in v:
+            if not _SELECTOR.match(s):
+                raise ValueError(f"{s!r} is not a DKIM selector (letters, digits, - and _, "
+                                 "dot-separated)")
+        return v
+
+
+class Email(Strict):
+    domains: list[Annotated[EmailDomain, BeforeValidator(_entry)]] = Field(
+        min_length=1, description="Sending domains: a name, or {name, selectors}.")
+    zone_files: list[str] = Field(
+        default_factory=list, description="Planned zone files, answered before live DNS "
+        "(pre-flight). Relative to the scenario file.")
+    nameserver: str | None = Field(
+        None, description="HOST[:PORT] to ask instead of the system resolver.")
+    timeout: Duration = Field(5.0, gt=0, le=60, description="Per DNS lookup.")
+
+    @field_validator("domains")
+    @classmethod
+    def _unique(cls, v: list[EmailDomain]) -> list[EmailDomain]:
+        seen: set[str] = set()
+        for d in v:
+            if d.name in seen:
+                raise ValueError(f"duplicate domain {d.name!r}")
+            seen.add(d.name)
+        return v
+
+
+def resolve_zone_file(name: str, scenario_path: str | Path) -> Path:
+    beside = Path(scenario_path).resolve().parent / name
+    if beside.exists() or Path(name).is_absolute():
+        return beside
+    shipped = SHIPPED / name
+    return shipped if shipped.exists() else beside
+
+
+def bind(scenario: Scenario, scenario_path: str | Path) -> Scenario:
+    """Resolve ``email.zone_files`` against the scenario file and parse them now,
+    so a broken zone file is reported (exit 2) before any traffic is sent."""
+    from peakready.zonefile import load_zones
+
+    email = scenario.email
+    if email is None or not email.zone_files:
+        return scenario
+    paths = [resolve_zone_file(z, scenario_path) for z in email.zone_files]
+    for i, (name, path) in enumerate(zip(email.zone_files, paths, strict=True)):
+        if not path.is_file():
+            raise BadInput(f"{scenario_path}: email.zone_files[{i}]: {name}: no such file "
+                           f"(looked beside the scenario file and in {SHIPPED}); fix the "
+                           "path, relative to the scenario file")
+    load_zones(paths)
+    bound = email.model_copy(update={"zone_files": [str(p) for p in paths]})
+    return scenario.model_copy(update={"email": bound})
