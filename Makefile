@@ -16,11 +16,13 @@ $(STAMP): pyproject.toml scripts/venv
 run: $(STAMP)
 	$(BIN)/peakready run --out $(OUT)
 
-# Debian packages the tests use: chromium opens report.html headless.
-TEST_DEBS := chromium
+# Debian packages the tests use: chromium opens report.html headless; nsd is
+# the real authoritative DNS server the email checks are tested against (the
+# tests start their own on a free loopback port, never the system service).
+TEST_DEBS := chromium nsd
 
 test: $(STAMP)
-	scripts/ensure-debian-packages $(TEST_DEBS)
+	scripts/without-service-starts scripts/ensure-debian-packages $(TEST_DEBS)
 	$(BIN)/ruff check .
 	$(BIN)/pytest -q
 

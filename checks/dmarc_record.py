@@ -103,10 +103,8 @@ def fetch(dns: DnsContext, domain: str) -> Level:
 def discover(dns: DnsContext, domain: str) -> list[Level]:
     """Policy discovery: walk up until the first level that holds a DMARC
     record (or DNS trouble); returns the levels asked, the last one decisive."""
-    targets = walk_targets(domain)
-    dns.prefetch((f"_dmarc.{t}", "TXT") for t in targets[1:3])  # the usual next steps
     levels = []
-    for target in targets:
+    for target in walk_targets(domain):  # one by one: most walks stop at the first
         level = fetch(dns, target)
         levels.append(level)
         if level.answer.outcome is Outcome.ERROR or level.records:

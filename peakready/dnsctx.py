@@ -17,7 +17,6 @@ deadlock two waiters on each other.
 from __future__ import annotations
 
 import concurrent.futures as cf
-import socket
 import threading
 import weakref
 from collections import Counter
@@ -33,7 +32,7 @@ import dns.rdata
 import dns.rdatatype
 import dns.resolver
 
-from peakready.exitcodes import BadInput
+from peakready.emailconfig import split_nameserver
 from peakready.zonefile import PlannedZone, load_zones
 
 MAX_CNAME_HOPS = 8
@@ -91,30 +90,6 @@ def _text(name: dns.name.Name) -> str:
     return name.to_text(omit_final_dot=True)
 
 
-def parse_nameserver(spec: str) -> tuple[str, int]:
-    """``HOST[:PORT]``, ``[v6]:PORT`` or a bare IPv6 address → (IP, port)."""
-    host, port = spec.strip(), 53
-    if host.startswith("["):
-        host, _, rest = host[1:].partition("]")
-        if rest.startswith(":"):
-            port = _port(spec, rest[1:])
-    elif host.count(":") == 1:
-        host, _, p = host.partition(":")
-        port = _port(spec, p)
-    try:
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_DGRAM)
-    except (socket.gaierror, UnicodeError) as exc:
-        raise BadInput(f"--nameserver {spec}: cannot resolve {host!r}: {exc}; give an IP "
-                       "address such as 127.0.0.1:5353") from None
-    return str(infos[0][4][0]), port
-
-
-def _port(spec: str, text: str) -> int:
-    if not text.isdigit() or not 0 < int(text) < 65536:
-        raise BadInput(f"--nameserver {spec}: the port must be a number from 1 to 65535")
-    return int(text)
-
-
 class DnsContext:
     """Answers (name, type) from planned zones, then live DNS; shared and thread-safe."""
 
@@ -124,7 +99,7 @@ class DnsContext:
         self.zones = sorted(zones, key=lambda z: len(z.origin.labels), reverse=True)
         if resolver is None:
             if nameserver:
-                ip, port = parse_nameserver(nameserver)
+                ip, port = split_nameserver(nameserver)
                 resolver = dns.resolver.Resolver(configure=False)
                 resolver.nameservers = [ip]
                 resolver.port = port

@@ -7,7 +7,7 @@ email:
     - hearth-home.example                  # DKIM: common ESP selectors are probed
     - {name: news.hearth-home.example, selectors: [hh2025, s1]}
   zone_files: [demo-email.zone]            # answered before live DNS (pre-flight)
-  nameserver: 127.0.0.1:5353               # optional; default: the system resolver
+  nameserver: 127.0.0.1:5353               # optional IP[:PORT]; default: the system resolver
   timeout: 5s                              # per DNS lookup
 ```
 
@@ -18,6 +18,7 @@ scenario keeps finding the demo's zone file.
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -42,6 +43,24 @@ def domain_name(value: str) -> str:
     if len(value) > 253 or not _DOMAIN.match(value):
         raise ValueError(f"{value!r} is not a domain name such as shop.example.com")
     return value.rstrip(".")
+
+
+def split_nameserver(spec: str) -> tuple[str, int]:
+    """``IP[:PORT]`` or ``[IPv6]:PORT`` (or a bare IPv6 address) -> (IP, port)."""
+    host, port = spec.strip(), "53"
+    if host.startswith("["):
+        host, _, rest = host[1:].partition("]")
+        port = rest.removeprefix(":") or port
+    elif host.count(":") == 1:
+        host, _, port = host.partition(":")
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        raise ValueError(f"{spec!r}: give the nameserver as IP[:PORT], such as "
+                         "127.0.0.1:5353 or [::1]:53") from None
+    if not port.isdigit() or not 0 < int(port) < 65536:
+        raise ValueError(f"{spec!r}: the port must be a number from 1 to 65535")
+    return host, int(port)
 
 
 def _entry(value: Any) -> Any:
@@ -76,8 +95,15 @@ class Email(Strict):
         default_factory=list, description="Planned zone files, answered before live DNS "
         "(pre-flight). Relative to the scenario file.")
     nameserver: str | None = Field(
-        None, description="HOST[:PORT] to ask instead of the system resolver.")
+        None, description="IP[:PORT] of a nameserver to ask instead of the system resolver.")
     timeout: Duration = Field(5.0, gt=0, le=60, description="Per DNS lookup.")
+
+    @field_validator("nameserver")
+    @classmethod
+    def _nameserver(cls, v: str | None) -> str | None:
+        if v is not None:
+            split_nameserver(v)
+        return v
 
     @field_validator("domains")
     @classmethod

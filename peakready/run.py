@@ -24,6 +24,7 @@ import reports
 from peakready import __version__
 from peakready.checkrun import run_checks
 from peakready.console import Progress, console
+from peakready.dnsctx import DnsContext
 from peakready.exitcodes import ExitCode
 from peakready.findings import CheckContext, Finding, Phase, Status
 from peakready.loadrun import run_load
@@ -72,13 +73,13 @@ def git_revision(where: Path) -> str:
     return out.stdout.strip() if out.returncode == 0 else ""
 
 
-def make_resolver() -> object | None:
-    import dns.resolver
-
-    try:
-        return dns.resolver.Resolver()
-    except dns.resolver.NoResolverConfiguration:
-        return None
+def make_resolver(scenario: Scenario) -> DnsContext:
+    """The checks' DNS: the scenario's planned zone files first (load_scenario
+    has parsed them already), then its nameserver or the system resolver."""
+    email = scenario.email
+    if email is None:
+        return DnsContext()
+    return DnsContext.from_files(email.zone_files, email.nameserver, email.timeout)
 
 
 def _sigterm_as_interrupt(signum: int, frame: FrameType | None) -> None:
@@ -137,7 +138,8 @@ def _run(scenario: Scenario, plan: Plan, opts: RunOptions, outdir: Path,
             state.base_url = scenario.target.base_url
         http = stack.enter_context(requests.Session())
         http.headers["User-Agent"] = f"peakready/{__version__} (readiness check)"
-        ctx = CheckContext(scenario=scenario, resolver=make_resolver(), http=http,  # type: ignore[arg-type]
+        resolver = stack.enter_context(make_resolver(scenario))
+        ctx = CheckContext(scenario=scenario, resolver=resolver, http=http,  # type: ignore[arg-type]
                            base_url=state.base_url)
         console.print(f"running pre-flight checks against {state.base_url} ...")
         state.findings += run_checks(checks.ALL, ctx, Phase.PRE)
