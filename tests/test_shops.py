@@ -1,0 +1,219 @@
+"""Shop adapters against the demo storefront process (its native JSON API and
+its Shopify-style AJAX API), the declarative adapter from a scenario file,
+and the money and cart-building helpers they rest on."""
+
+from __future__ import annotations
+
+import threading
+from decimal import Decimal
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+import yaml
+
+from checks import promo
+from peakready.demo.server import DemoShop
+from peakready.findings import CheckContext
+from peakready.scenario import Scenario, load_scenario
+from peakready.shops import (
+    MutationRefused,
+    Product,
+    Shop,
+    ShopError,
+    Unsupported,
+    carts,
+    checkout,
+    make_shop,
+    money,
+)
+from peakready.shops.presets import DEMO
+from tests.conftest import demo_data, write_scenario
+
+ADAPTERS = ["demo", "shopify", "declarative"]
+
+
+def adapter(name: str, url: str, mutations: bool = False) -> Shop:
+    section: dict[str, Any] = {"adapter": name}
+    if name == "declarative":  # the demo preset, written out as a scenario would
+        section["declarative"] = yaml.safe_load(yaml.safe_dump(
+            DEMO.model_dump(mode="json", exclude_none=True)))
+    data = demo_data(promo=section)
+    data["target"]["mutations"] = mutations
+    return make_shop(Scenario.model_validate(data), requests.Session(), url)
+
+
+@pytest.mark.parametrize(("currency", "value", "minor", "major"), [
+    ("EUR", 1999, True, "19.99"), ("EUR", "19.99", False, "19.99"),
+    ("JPY", 1999, True, "1999"), ("KWD", 12345, True, "12.345"), ("eur", "5", False, "5"),
+])
+def test_to_major(currency: str, value: Any, minor: bool, major: str) -> None:
+    assert money.to_major(value, currency, minor) == Decimal(major)
+
+
+@pytest.mark.parametrize("bad", [None, True, "abc", "NaN", "Infinity"])
+def test_to_major_refuses_non_amounts(bad: Any) -> None:
+    with pytest.raises(ValueError, match="amount"):
+        money.to_major(bad, "EUR", False)
+
+
+@pytest.mark.parametrize(("amount", "currency", "rounded"), [
+    ("16.20", "EUR", True), ("16.198", "EUR", False), ("300", "JPY", True),
+    ("299.5", "JPY", False), ("1.235", "KWD", True), ("1.2345", "KWD", False),
+])
+def test_is_rounded(amount: str, currency: str, rounded: bool) -> None:
+    assert money.is_rounded(Decimal(amount), currency) is rounded
+
+
+CATALOG = [Product(pid, Decimal(p)) for pid, p in
+           [("a", "12.99"), ("b", "24.99"), ("c", "33.99"), ("d", "0"), ("e", "49.99")]]
+
+
+@pytest.mark.parametrize(("fn", "target", "subtotal", "lines"), [
+    (carts.at_least, "60", "62.97", {"a": 1, "b": 2}),  # 12.99 + 2 x 24.99
+    (carts.below, "60", "59.97", {"a": 2, "c": 1}),
+    (carts.at_least, "12.99", "12.99", {"a": 1}),  # exactly at the threshold
+    (carts.below, "12.99", None, None),  # nothing is cheaper than the cheapest item
+    (carts.at_least, "500", "501.89", {"e": 8, "c": 3}),  # the dearest item, then a mix
+    (carts.below, "500", "499.90", {"e": 10}),
+])
+def test_cart_building(fn: Any, target: str, subtotal: str | None,
+                       lines: dict[str, int] | None) -> None:
+    plan = fn(CATALOG, Decimal(target))
+    if subtotal is None:
+        assert plan is None
+        return
+    assert plan is not None and plan.subtotal == Decimal(subtotal)
+    assert dict(plan.lines) == lines
+    prices = {p.id: p.price for p in CATALOG}
+    assert sum(prices[pid] * q for pid, q in plan.lines) == plan.subtotal
+
+
+def test_smallest_cart_is_the_cheapest_priced_item() -> None:
+    plan = carts.smallest(CATALOG)
+    assert plan is not None and plan.lines == (("a", 1),)
+
+
+@pytest.mark.parametrize("name", ADAPTERS)
+def test_cart_and_codes(shop: DemoShop, name: str) -> None:
+    s = adapter(name, shop.url)
+    catalog = s.catalog()
+    assert len(catalog) == 40 and s.currency() == "EUR"
+    cheapest = min(catalog, key=lambda p: p.price)
+    cart = s.new_cart()
+    s.add_item(cart, cheapest.id, 3)
+    assert s.totals(cart).subtotal == cheapest.price * 3
+    applied = s.apply_code(cart, " mia20 ")
+    assert applied.accepted and applied.totals is not None
+    assert applied.totals.codes == ("MIA20",)
+    assert applied.totals.discount == money.round_minor(cheapest.price * 3 / 5, "EUR")
+    refused = s.apply_code(s.new_cart(), "SUMMER15")
+    assert not refused.accepted
+    assert refused.message == (None if name == "shopify" else "The code SUMMER15 has expired.")
+    other = s.new_cart()  # carts do not share cookies
+    assert s.totals(other).codes == () and s.totals(cart).codes == ("MIA20",)
+
+
+@pytest.mark.parametrize("name", ADAPTERS)
+def test_checkout_needs_mutations(shop: DemoShop, name: str) -> None:
+    s = adapter(name, shop.url, mutations=False)
+    before = requests.get(f"{shop.url}/api/orders/count", timeout=5).json()["orders"]
+    cart = s.new_cart()
+    s.add_item(cart, s.catalog()[0].id, 1)
+    with pytest.raises(MutationRefused, match=r"target\.mutations"):
+        checkout(s, cart)
+    assert requests.get(f"{shop.url}/api/orders/count", timeout=5).json()["orders"] == before
+
+
+@pytest.mark.parametrize("name", ["demo", "declarative"])
+def test_checkout_code_info_and_attribution(shop: DemoShop, name: str) -> None:
+    s = adapter(name, shop.url, mutations=True)
+    cart = s.new_cart()
+    s.add_item(cart, s.catalog()[5].id, 2)
+    assert s.apply_code(cart, "NOAH15").accepted
+    order = checkout(s, cart)
+    assert order.ok and order.codes == ("NOAH15",), order
+    assert order.order_id is not None
+    info = s.code_info("doorbuster")
+    assert info is not None and info.code == "DOORBUSTER" and info.usage_limit == 5
+    assert info.starts_at is not None and info.ends_at is not None
+    assert info.starts_at < info.ends_at and info.starts_at.tzinfo is not None
+    assert s.code_info("NOPE") is None
+    records = s.attribution([order.order_id, "999999999"])
+    assert set(records) == {order.order_id}
+    assert records[order.order_id].codes == ("NOAH15",)
+
+
+def test_shopify_has_no_checkout_code_info_or_attribution(shop: DemoShop) -> None:
+    s = adapter("shopify", shop.url, mutations=True)
+    assert not s.can_checkout
+    with pytest.raises(Unsupported, match="checkout"):
+        s.start_checkout(s.new_cart())
+    with pytest.raises(Unsupported):
+        s.code_info("MIA20")
+    with pytest.raises(Unsupported):
+        s.attribution(["1"])
+
+
+def test_declarative_adapter_from_a_scenario_file(shop: DemoShop, tmp_path: Path) -> None:
+    """The demo preset, written into a scenario file, drives the promo check the same way."""
+    section = {"adapter": "declarative",
+               "declarative": DEMO.model_dump(mode="json", exclude_none=True),
+               "codes": {"MIA20": {"kind": "percent", "value": 20},
+                         "LENA10": {"kind": "fixed", "value": 10, "min_spend": 60}},
+               "stacking": [{"codes": ["STACK5", "STACK10"], "stacks": False}]}
+    path = write_scenario(tmp_path / "s.yaml", demo_data(promo=section, campaigns=[]))
+    scenario = load_scenario(path)
+    with requests.Session() as http:
+        findings = list(promo.run(CheckContext(scenario=scenario, http=http,
+                                               base_url=shop.url), {}))
+    got = {(f.subject, f.code) for f in findings if f.subject != "unknown code"}
+    assert got == {("MIA20", "promo-discount-ok"), ("MIA20", "promo-variants-ok"),
+                   ("MIA20", "promo-min-spend-ok"), ("LENA10", "promo-discount-ok"),
+                   ("LENA10", "promo-variants-ok"), ("LENA10", "promo-min-spend-ok"),
+                   ("STACK5 + STACK10", "promo-over-stacking"),
+                   ("SUMMER15", "promo-dead-code-refused")}
+
+
+class _Redirector(BaseHTTPRequestHandler):
+    """Answers every request with a redirect to ``target``; counts what it gets."""
+
+    target = ""
+    hits = 0
+
+    def do_GET(self) -> None:
+        type(self).hits += 1
+        self.send_response(302)
+        self.send_header("Location", self.target)
+        self.end_headers()
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def test_redirects_off_the_target_are_never_followed() -> None:
+    elsewhere = ThreadingHTTPServer(("127.0.0.1", 0), type("Elsewhere", (_Redirector,), {}))
+    shop = ThreadingHTTPServer(("127.0.0.1", 0), type("Shop", (_Redirector,), {}))
+    shop.RequestHandlerClass.target = f"http://127.0.0.1:{elsewhere.server_port}/cart.js"  # type: ignore[attr-defined]
+    for server in (elsewhere, shop):
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        s = adapter("shopify", f"http://127.0.0.1:{shop.server_port}")
+        with pytest.raises(ShopError, match="redirected off the target"):
+            s.apply_code(s.new_cart(), "MIA20")
+        assert shop.RequestHandlerClass.hits == 1  # type: ignore[attr-defined]
+        assert elsewhere.RequestHandlerClass.hits == 0  # type: ignore[attr-defined]
+    finally:
+        for server in (elsewhere, shop):
+            server.shutdown()
+            server.server_close()
+
+
+def test_unreachable_shop_is_a_shop_error() -> None:
+    with DemoShop() as running:
+        url = running.url
+    s = adapter("demo", url)  # the process is gone: connection refused
+    with pytest.raises(ShopError, match="ConnectionError"):
+        s.catalog()
