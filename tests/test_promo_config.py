@@ -73,6 +73,8 @@ def _declarative(**changes: Any) -> dict[str, Any]:
                                                                   "colour": "c"}}),
      "unknown field 'colour'"),
     (_declarative(order=None), "checkout needs `order:`"),
+    (_declarative(cart={"path": "/cart", "headers": {"Authorization": "Bearer $TOKEN"}}),
+     "write secrets as ${ENV_NAME}"),
 ])
 def test_promo_section_problems_name_their_place(promo: dict[str, Any], expected: str) -> None:
     data = demo_data(promo=promo)

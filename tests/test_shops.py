@@ -4,11 +4,12 @@ and the money and cart-building helpers they rest on."""
 
 from __future__ import annotations
 
+import json
 import threading
 from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 import requests
@@ -217,3 +218,55 @@ def test_unreachable_shop_is_a_shop_error() -> None:
     s = adapter("demo", url)  # the process is gone: connection refused
     with pytest.raises(ShopError, match="ConnectionError"):
         s.catalog()
+
+
+class _Backoffice(BaseHTTPRequestHandler):
+    """An attribution endpoint that wants a bearer token."""
+
+    seen: ClassVar[list[str]] = []
+
+    def do_GET(self) -> None:
+        auth = self.headers.get("Authorization", "")
+        self.seen.append(auth)
+        ok = auth == "Bearer s3cret-t0ken"
+        body = json.dumps({"orders": [{"id": 7, "src": "ig", "med": "social", "camp": "bf",
+                                       "codes": ["MIA20"]}]} if ok else {"error": "no"})
+        self.send_response(200 if ok else 401)
+        self.send_header("Content-Type", "application/json")
+        self.end_headers()
+        self.wfile.write(body.encode())
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def test_declarative_headers_read_secrets_from_the_environment(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Backoffice)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    config = DEMO.model_dump(mode="json", exclude_none=True)
+    config["attribution"] = {
+        "path": "/orders", "items": "orders",
+        "headers": {"Authorization": "Bearer ${PR_TEST_SHOP_TOKEN}"},
+        "fields": {"order_id": "id", "utm_source": "src", "utm_medium": "med",
+                   "utm_campaign": "camp", "codes": "codes"}}
+    data = demo_data(promo={"adapter": "declarative", "declarative": config})
+    scenario = Scenario.model_validate(data)
+    url = f"http://127.0.0.1:{server.server_port}"
+    try:
+        s = make_shop(scenario, requests.Session(), url)
+        monkeypatch.delenv("PR_TEST_SHOP_TOKEN", raising=False)
+        with pytest.raises(ShopError, match="PR_TEST_SHOP_TOKEN is not set"):
+            s.attribution(["7"])
+        monkeypatch.setenv("PR_TEST_SHOP_TOKEN", "wrong-t0ken")
+        with pytest.raises(ShopError, match="HTTP 401") as refused:
+            s.attribution(["7"])
+        assert "t0ken" not in str(refused.value)
+        monkeypatch.setenv("PR_TEST_SHOP_TOKEN", "s3cret-t0ken")
+        record = s.attribution(["7"])["7"]
+        assert (record.utm_source, record.utm_campaign, record.codes) == ("ig", "bf", ("MIA20",))
+        assert _Backoffice.seen == ["Bearer wrong-t0ken", "Bearer s3cret-t0ken"]
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert "s3cret" not in scenario.model_dump_json()  # the scenario holds only the name

@@ -11,6 +11,7 @@ The demo and Shopify-style adapters are presets of this same model.
 
 from __future__ import annotations
 
+import re
 import string
 from typing import Any, Literal
 
@@ -19,6 +20,7 @@ from jmespath.exceptions import JMESPathError
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 Scalar = str | int | float | bool
+ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")  # ${SHOP_TOKEN} in a header value
 
 
 class _Strict(BaseModel):
@@ -49,6 +51,9 @@ class Request(_Strict):
     path: str = Field(description="A path on the target, such as /api/cart.")
     query: dict[str, Scalar] = Field(default_factory=dict)
     body: dict[str, Any] | None = Field(None, description="JSON body.")
+    headers: dict[str, str] = Field(default_factory=dict, description="Extra headers; "
+                                    "`${NAME}` is read from the environment (tokens never "
+                                    "go in the scenario, nor in a report).")
     save: dict[str, str] = Field(default_factory=dict, description="Variables for later "
                                  "steps: name -> JMESPath in this response.")
 
@@ -58,6 +63,16 @@ class Request(_Strict):
         if not v.startswith("/") or v.startswith("//"):
             raise ValueError("must be a path on the target starting with `/` (requests never "
                              "go to another host)")
+        return v
+
+    @field_validator("headers")
+    @classmethod
+    def _headers(cls, v: dict[str, str]) -> dict[str, str]:
+        for name, value in v.items():
+            for bad in ENV.sub("", value), name:
+                if "$" in bad or "{" in bad:
+                    raise ValueError(f"header {name}: write secrets as ${{ENV_NAME}}, "
+                                     "nothing else with $ or braces")
         return v
 
     @field_validator("save")

@@ -12,6 +12,8 @@ own origin: a shop that redirects elsewhere is an error, never followed.
 from __future__ import annotations
 
 import datetime as dt
+import os
+import re
 from decimal import Decimal
 from typing import Any
 from urllib.parse import quote, urljoin, urlsplit
@@ -32,7 +34,7 @@ from peakready.shops import (
     Totals,
     Unsupported,
 )
-from peakready.shops.declarative_config import DeclarativeConfig, ListSource, Request
+from peakready.shops.declarative_config import ENV, DeclarativeConfig, ListSource, Request
 from peakready.shops.money import to_major
 
 MAX_REDIRECTS = 5
@@ -66,6 +68,16 @@ def fill(template: Any, values: dict[str, Any], in_path: bool = False) -> Any:
     if isinstance(template, list):
         return [fill(v, values) for v in template]
     return template
+
+
+def env_headers(headers: dict[str, str]) -> dict[str, str]:
+    """Header values with ``${NAME}`` read from the environment; errors name, never show."""
+    def value(m: re.Match[str]) -> str:
+        if m.group(1) not in os.environ:
+            raise ShopError(f"the environment variable {m.group(1)} is not set (a header "
+                            "of the declarative adapter needs it)")
+        return os.environ[m.group(1)]
+    return {k: ENV.sub(value, v) for k, v in headers.items()}
 
 
 def codes_of(value: Any) -> tuple[str, ...]:
@@ -109,9 +121,10 @@ class HttpShop:
         params = {k: fill(v, values) for k, v in req.query.items()} or None
         body = fill(req.body, values) if req.body is not None else None
         url, method = self.base_url + path, req.method
+        headers = env_headers(req.headers) if req.headers else None
         try:
             for _ in range(MAX_REDIRECTS + 1):
-                resp = session.request(method, url, params=params, json=body,
+                resp = session.request(method, url, params=params, json=body, headers=headers,
                                        timeout=self.timeout, allow_redirects=False)
                 if not resp.is_redirect:
                     break
