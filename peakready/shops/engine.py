@@ -1,22 +1,17 @@
 """The HTTP engine behind every shipped adapter: requests described by a
 ``DeclarativeConfig``, answers read with JMESPath.
 
-Each cart gets its own cookie jar, because on a storefront a cart *is* a
-cookie: one shared jar would merge every cart into one. The cart's session
-is derived from the context's session and shares its transport (connection
-pools, TLS settings, proxies, headers), so checks still use the client the
-context gives them. Redirects are followed by hand, and only on the target's
-own origin: a shop that redirects elsewhere is an error, never followed.
+Redirects are followed by hand, and only on the target's own origin: a shop
+that redirects elsewhere is an error, never followed (a header secret never
+leaves the target).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import os
-import re
 from decimal import Decimal
 from typing import Any
-from urllib.parse import quote, urljoin, urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import jmespath
 import requests
@@ -34,50 +29,12 @@ from peakready.shops import (
     Totals,
     Unsupported,
 )
-from peakready.shops.declarative_config import ENV, DeclarativeConfig, ListSource, Request
+from peakready.shops.declarative_config import DeclarativeConfig, ListSource, Request
+from peakready.shops.http import cart_session, env_headers, fill
 from peakready.shops.money import to_major
 
 MAX_REDIRECTS = 5
 MAX_PAGES = 1000  # attribution pages read at most: a bound on a misbehaving cursor
-
-
-def cart_session(base: requests.Session) -> requests.Session:
-    """A session with its own cookie jar over ``base``'s transport and settings."""
-    s = requests.Session()
-    s.headers = base.headers.copy()  # type: ignore[assignment]
-    s.auth, s.proxies, s.verify, s.cert = base.auth, dict(base.proxies), base.verify, base.cert
-    s.trust_env = base.trust_env
-    s.adapters = base.adapters  # shared pools; never close a cart session
-    return s
-
-
-def fill(template: Any, values: dict[str, Any], in_path: bool = False) -> Any:
-    """``"{code}"`` → the value itself (keeps numbers numbers); else str.format."""
-    if isinstance(template, str):
-        name = template[1:-1]
-        if template.startswith("{") and template.endswith("}") and name in values \
-                and not in_path:
-            return values[name]
-        conv = {k: quote(str(v), safe="") if in_path else v for k, v in values.items()}
-        try:
-            return template.format(**conv)
-        except (KeyError, IndexError, ValueError) as exc:
-            raise ShopError(f"cannot fill {template!r}: {exc}") from None
-    if isinstance(template, dict):
-        return {k: fill(v, values) for k, v in template.items()}
-    if isinstance(template, list):
-        return [fill(v, values) for v in template]
-    return template
-
-
-def env_headers(headers: dict[str, str]) -> dict[str, str]:
-    """Header values with ``${NAME}`` read from the environment; errors name, never show."""
-    def value(m: re.Match[str]) -> str:
-        if m.group(1) not in os.environ:
-            raise ShopError(f"the environment variable {m.group(1)} is not set (a header "
-                            "of the declarative adapter needs it)")
-        return os.environ[m.group(1)]
-    return {k: ENV.sub(value, v) for k, v in headers.items()}
 
 
 def codes_of(value: Any) -> tuple[str, ...]:
