@@ -124,6 +124,12 @@ class DnsContext:
                    timeout: float = 5.0) -> DnsContext:
         return cls(load_zones([Path(p) for p in zone_files]), nameserver, timeout)
 
+    @property
+    def questions(self) -> int:
+        """Distinct (name, type) questions asked so far; each is sent at most once."""
+        with self._lock:
+            return len(self._cache)
+
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
 

@@ -151,7 +151,12 @@ def load_zone(path: str | Path) -> PlannedZone:
         zone = dns.zone.from_text(text, origin=origin, relativize=False, filename=str(path),
                                   check_origin=False)
     except dns.exception.DNSException as exc:
-        raise BadInput(f"{path}: not a valid zone file: {exc}",
+        why = str(exc).removeprefix(f"{path}:")  # dnspython says "<file>:<line>: <why>"
+        line, sep, rest = why.partition(": ")
+        where = f"{path}:{line}" if sep and line.isdigit() else str(path)
+        # dnspython counts the line after a record when the error shows at its end
+        raise BadInput(f"{where}: not a valid zone file (at or just before this line): "
+                       f"{rest if where != str(path) else why}",
                        ["fix the record at that line (the syntax is RFC 1035 §5 master "
                         "file format, as your DNS provider exports it)"]) from None
     planned = PlannedZone(path=path, zone=zone)
