@@ -147,14 +147,17 @@ def check_entry(ctx: CheckContext, entry: LinkEntry, conv: Links) -> list[Findin
     ev: dict[str, Any] = {"link": entry.url, "hops": chain.evidence()}
     if chain.error:
         return [CHECK.finding(subject, Status.ERROR, "link-unreachable",
-                              f"could not be evaluated: {chain.error}", evidence=ev,
+                              urlparts.scrub(f"could not be evaluated: {chain.error}"),
+                              evidence=urlparts.scrub(ev),
                               remediation="Check that the link's host is up and reachable "
                               "from here, then re-run.")]
     final = chain.final
     if final is not None and not chain.stopped:
         ev["final_url"] = final.url
         ev["landing_ms"] = round(final.ms, 1)
-    out = [CHECK.finding(subject, st, code, summary, evidence={**ev, **extra}, remediation=fix)
+    ev = urlparts.scrub(ev)  # a link with personal data is reported, never repeated
+    out = [CHECK.finding(subject, st, code, urlparts.scrub(summary),
+                         evidence={**ev, **urlparts.scrub(extra)}, remediation=fix)
            for st, code, summary, fix, extra in [*_chain_rules(entry, chain, conv),
                                                  *_landing_rules(chain, conv)]]
     if not any(f.status in (Status.FAIL, Status.WARN) for f in out) and final is not None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import SplitResult, unquote, unquote_plus, urlsplit
 
 
@@ -106,3 +107,15 @@ def redact(text: str) -> str:
     for p in _PHONES:
         text = p.sub("[phone redacted]", text)
     return text
+
+
+def scrub(value: Any) -> Any:
+    """Evidence with personal data masked in every string (URLs are looked at
+    percent-decoded, where an e-mail's `@` is `%40`)."""
+    if isinstance(value, str):
+        return redact(unquote(value)) if personal_data(unquote(value)) else value
+    if isinstance(value, dict):
+        return {k: scrub(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [scrub(v) for v in value]
+    return value

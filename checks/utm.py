@@ -42,7 +42,6 @@ from peakready.findings import Check, CheckContext, Finding, Status
 from peakready.linkconfig import Links
 from peakready.linkset import LinkEntry, entries
 
-REQUIRED = ("utm_source", "utm_medium", "utm_campaign")
 _PROBLEM = (Status.WARN, Status.FAIL)
 
 
@@ -190,7 +189,8 @@ def check_links(links: list[LinkEntry], conv: Links | None = None) -> list[Findi
     findings: list[Finding] = []
     for e in links:
         ev = _evidence(e)
-        mine = [CHECK.finding(e.subject, st, code, summary, evidence=ev, remediation=fix)
+        mine = [CHECK.finding(e.subject, st, code, urlparts.redact(summary), evidence=ev,
+                              remediation=fix)
                 for st, code, summary, fix in _rules(e, conv)]
         for key, variants in splits.get(e.subject, []):
             mine.append(CHECK.finding(

@@ -117,3 +117,15 @@ def test_custom_analytics_tag_pattern() -> None:
         found = list(links.run(CheckContext(scenario=scenario, http=http,
                                             base_url=site.url), {}))
     assert [f.code for f in found] == ["analytics-tag-missing"]
+
+
+def test_live_evidence_never_repeats_personal_data() -> None:
+    with Site(ROUTES) as site, requests.Session() as http:
+        scenario = Scenario.model_validate(demo_data(campaigns=[
+            {"name": "c", "link": f"/r3?{Q}&utm_content=mia%40example.com"}]))
+        found = list(links.run(CheckContext(scenario=scenario, http=http,
+                                            base_url=site.url), {}))
+    assert [f.code for f in found] == ["landing-ok"]
+    text = found[0].summary + str(found[0].evidence)
+    assert "mia@example.com" not in text and "mia%40example.com" not in text
+    assert "[e-mail redacted]" in found[0].evidence["final_url"]

@@ -50,6 +50,14 @@ def test_evidence_masks_personal_data() -> None:
     assert "mia@example.com" not in str(f.evidence) and "redacted" in f.evidence["link"]
 
 
+def test_summaries_mask_personal_data_too() -> None:
+    found = utm.check_link("c", "https://s.example/p?utm_source=instagram&utm_medium=social"
+                                "&utm_campaign=mia%40example.com",
+                           Links(campaign_pattern="bf-[a-z]+"))
+    assert {f.code for f in found} == {"utm-personal-data", "campaign-name-pattern"}
+    assert all("mia@example.com" not in f.summary + str(f.evidence) for f in found)
+
+
 def test_demo_links_pass_and_name_their_channel() -> None:
     scenario = Scenario.model_validate(demo_data())
     findings = list(utm.run(CheckContext(scenario=scenario, base_url="http://127.0.0.1:9"), {}))
