@@ -96,6 +96,7 @@ class Replay:
     worker_figures: dict[str, dict[str, Any]] = field(default_factory=dict)
     written: bool = False
     limiter: TokenBucket | None = None
+    workers: int = 1
 
     # -- worker side: schedule and serve ------------------------------------
     def start(self, index: int, count: int, t0: float) -> None:
@@ -111,7 +112,7 @@ class Replay:
         assert self.t0 is not None
         for a in arrivals(self.plan, index, count):
             delay = self.t0 + a.t - time.monotonic()
-            if delay > 0:
+            if delay > 0.001:  # a start due within the millisecond goes now
                 gevent.sleep(delay)
             self.recorder.session("planned", a.t, a.campaign, a.flow)
             self.queue.put(Ticket(a, self.t0 + a.t))
@@ -121,16 +122,20 @@ class Replay:
         """Next session start for a free user; None if there is none yet."""
         load = self.scenario.load
         while True:
-            try:
-                ticket = self.queue.get(timeout=0.5)
+            try:  # the fast path under load: no timer is armed
+                ticket = self.queue.get_nowait()
             except gevent.queue.Empty:
-                return None
+                try:
+                    ticket = self.queue.get(timeout=0.5)
+                except gevent.queue.Empty:
+                    return None
             a = ticket.arrival
             waited = time.monotonic() - ticket.due
             if waited > load.drop_after:
                 self.recorder.session("dropped", a.t, a.campaign, a.flow)
                 continue
             self.recorder.session("started", a.t, a.campaign, a.flow)
+            self.recorder.session("began", self.now(), a.campaign, a.flow)
             if waited > load.late_tolerance:
                 self.recorder.session("late", a.t, a.campaign, a.flow)
             return ticket
@@ -208,13 +213,11 @@ class Replay:
         self.health.rate_limited = self.combined()["limited"]
         self.health.max_users = self.scenario.load.max_users
         self.health.plan_capped = list(self.plan.capped)
-        workers = (self.env.runner.worker_count
-                   if isinstance(self.env.runner, MasterRunner) else 1)
         return self.recorder.result(
             status=self.status, stop_reason=self.stop_reason, started_at=self.started_wall,
             ended_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             planned_duration_s=self.plan.duration_s, elapsed_s=round(self.now(), 3),
-            workers=workers, health=self.health)
+            workers=self.workers, health=self.health)
 
 
 REPLAY: Replay | None = None
@@ -341,6 +344,7 @@ def _spawned(user_count: int, **_: Any) -> None:
             runner.send_message(START_MSG, {"t0_wall": t0_wall, "index": i, "count": count},
                                 client_id=client_id)
         r.t0 = time.monotonic() + 0.5
+        r.workers = count
         r.started_wall = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     else:
         r.start(0, 1, time.monotonic())
@@ -365,6 +369,12 @@ def _supervise(progress_path: str) -> None:
         if progress_path:
             last = r.write_progress(progress_path, last)
         r.abort_if_failing()
+        runner = r.env.runner
+        if isinstance(runner, MasterRunner):
+            for node in runner.clients.missing:
+                if node.id not in r.health.missing_workers:
+                    r.health.missing_workers.append(node.id)
+                    log.error("worker %s went missing at %.0fs", node.id, r.now())
         r.recorder.compact(r.recorder.index(r.now()) - 1)
         gevent.sleep(1.0)
 
@@ -434,6 +444,15 @@ def _quitting(environment: Environment, **_: Any) -> None:
             r.status = RunStatus.INTERRUPTED
             r.stop_reason = "the load was stopped before the plan ended"
         _write_result(environment)
+
+
+@events.quit.add_listener
+def _quit(exit_code: int, **_: Any) -> None:
+    """Write the result once more at the very end: a master only has its workers'
+    final figures (sent when they quit) after test_stop has fired."""
+    r = REPLAY
+    if r is not None and isinstance(r.env.runner, MasterRunner):
+        _write_result(r.env)
 
 
 def _write_result(environment: Environment) -> None:

@@ -8,6 +8,11 @@ master's percentiles are those of all samples, not an average of averages.
 Written by hand rather than with Locust's own stats because those keep
 response times in two-significant-digit buckets and per name, not per
 interval × step × campaign.
+
+Cost per request matters (it is paid inside the load generator): each event
+is one Counter increment, and latencies are appended to a list and folded
+into the HDR histograms in batches (``peakready.hdrbatch``), not one
+``record_value`` call at a time.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from typing import Any
 from hdrh.histogram import HdrHistogram
 
 from peakready.flows import LANDING
+from peakready.hdrbatch import latency_ms, record_many
 from peakready.results import (
     ErrorSample,
     Interval,
@@ -32,9 +38,12 @@ LOWEST_US, HIGHEST_US, DIGITS = 1, 300_000_000, 3
 NO_CAMPAIGN = "(none)"
 SESSION_FIELDS = ("planned", "started", "late", "dropped", "completed", "failed",
                   "order_attempts", "orders")
-INTERVAL_FIELDS = ("planned", "started", "late", "dropped", "requests", "failures")
+# planned/started/late/dropped count in the interval a session was *scheduled* for
+# (so planned = started + dropped); began counts it when it actually started.
+ARRIVAL_FIELDS = ("planned", "started", "late", "dropped", "began")
 MAX_ERROR_KINDS = 50
 MAX_ORDERS = 200_000  # placed orders listed for attribution checks
+FLUSH_AT = 20_000  # pending latencies folded into histograms beyond this
 
 
 def new_hist() -> HdrHistogram:
@@ -43,13 +52,11 @@ def new_hist() -> HdrHistogram:
 
 def latency_of(h: HdrHistogram) -> Latency:
     n = h.get_total_count()
-    if not n:
-        return Latency()
-    ms = 1000.0
-    return Latency(count=n, p50_ms=h.get_value_at_percentile(50) / ms,
-                   p95_ms=h.get_value_at_percentile(95) / ms,
-                   p99_ms=h.get_value_at_percentile(99) / ms,
-                   max_ms=h.get_max_value() / ms, mean_ms=round(h.get_mean_value() / ms, 3))
+    return Latency(count=n, **latency_ms(h)) if n else Latency()
+
+
+def _us(ms: float) -> int:
+    return min(HIGHEST_US, max(LOWEST_US, int(ms * 1000)))
 
 
 class Recorder:
@@ -58,16 +65,18 @@ class Recorder:
         self._reset()
 
     def _reset(self) -> None:
-        self.intervals: dict[int, Counter[str]] = defaultdict(Counter)
-        self.interval_users: dict[int, int] = {}
-        self.step_counts: dict[tuple[int, str], Counter[str]] = defaultdict(Counter)
+        self.events: Counter[tuple[int, str, str, str]] = Counter()  # (i, campaign, flow, ev)
+        self.sums: Counter[str] = Counter()  # running totals for progress
+        self.req: dict[tuple[int, str], list[int]] = {}  # (i, step) -> [requests, failures]
+        self.per_interval: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+        self.pending: dict[tuple[int, str], list[int]] = defaultdict(list)
+        self.pending_landing: dict[str, list[int]] = defaultdict(list)
+        self.n_pending = 0
         self.step_hists: dict[tuple[int, str], HdrHistogram] = {}
         self.step_blobs: dict[tuple[int, str], bytes] = {}
         self.run_hists: dict[str, HdrHistogram] = {}
-        self.run_counts: dict[str, Counter[str]] = defaultdict(Counter)
-        self.campaigns: dict[str, Counter[str]] = defaultdict(Counter)
-        self.flows: dict[str, Counter[str]] = defaultdict(Counter)
         self.landing: dict[str, HdrHistogram] = {}
+        self.interval_users: dict[int, int] = {}
         self.errors: Counter[tuple[str, str]] = Counter()
         self.orders: list[list[Any]] = []  # [order_id, campaign, flow, code, t]
         self.orders_truncated = False
@@ -78,40 +87,44 @@ class Recorder:
     # -- recording (one process) ----------------------------------------------
     def session(self, event: str, t: float, campaign: str | None, flow: str, n: int = 1) -> None:
         """Count a session event (planned, started, late, dropped, completed, ...)."""
-        key = campaign or NO_CAMPAIGN
-        self.campaigns[key][event] += n
-        self.flows[flow][event] += n
-        if event in INTERVAL_FIELDS:
-            self.intervals[self.index(t)][event] += n
+        self.events[(int(t // self.interval_s) if t > 0 else 0, campaign or NO_CAMPAIGN,
+                     flow, event)] += n
+        self.sums[event] += n
 
     def request(self, t: float, step: str, ms: float, failed: bool,
                 campaign: str | None = None, error: str | None = None) -> None:
-        i = self.index(t)
-        us = min(HIGHEST_US, max(LOWEST_US, int(ms * 1000)))
-        self.intervals[i]["requests"] += 1
-        counts = self.step_counts[(i, step)]
-        counts["requests"] += 1
-        self.run_counts[step]["requests"] += 1
+        i = int(t // self.interval_s) if t > 0 else 0
+        counts = self.req.get((i, step))
+        if counts is None:
+            counts = self.req[(i, step)] = [0, 0]
+        counts[0] += 1
+        per = self.per_interval[i]
+        per[0] += 1
+        self.sums["requests"] += 1
         if failed:
-            self.intervals[i]["failures"] += 1
-            counts["failures"] += 1
-            self.run_counts[step]["failures"] += 1
+            counts[1] += 1
+            per[1] += 1
+            self.sums["failures"] += 1
             if error is not None and (len(self.errors) < MAX_ERROR_KINDS
-                                      or (step, error) in self.errors):
+                                      or (step, error[:300]) in self.errors):
                 self.errors[(step, error[:300])] += 1
-        self._step_hist(i, step).record_value(us)
-        self._hist(self.run_hists, step).record_value(us)
+        us = _us(ms)
+        self.pending[(i, step)].append(us)
         if step == LANDING:
-            self._hist(self.landing, campaign or NO_CAMPAIGN).record_value(us)
+            self.pending_landing[campaign or NO_CAMPAIGN].append(us)
+        self.n_pending += 1
+        if self.n_pending > FLUSH_AT:
+            self.flush()
 
     def timing(self, t: float, step: str, ms: float) -> None:
         """A latency that is not a request (e.g. landing timed from its schedule)."""
-        us = min(HIGHEST_US, max(LOWEST_US, int(ms * 1000)))
-        i = self.index(t)
-        self.step_counts[(i, step)]["requests"] += 1
-        self.run_counts[step]["requests"] += 1
-        self._step_hist(i, step).record_value(us)
-        self._hist(self.run_hists, step).record_value(us)
+        i = int(t // self.interval_s) if t > 0 else 0
+        counts = self.req.get((i, step))
+        if counts is None:
+            counts = self.req[(i, step)] = [0, 0]
+        counts[0] += 1
+        self.pending[(i, step)].append(_us(ms))
+        self.n_pending += 1
 
     def order(self, t: float, order_id: str, campaign: str | None, flow: str,
               promo_code: str | None) -> None:
@@ -123,6 +136,17 @@ class Recorder:
     def users(self, t: float, n: int) -> None:
         i = self.index(t)
         self.interval_users[i] = max(n, self.interval_users.get(i, 0))
+
+    # -- histograms --------------------------------------------------------------
+    def flush(self) -> None:
+        """Fold pending latencies into the histograms (vectorized)."""
+        for (i, step), values in self.pending.items():
+            record_many(self._step_hist(i, step), values, self._hist(self.run_hists, step))
+        for campaign, values in self.pending_landing.items():
+            record_many(self._hist(self.landing, campaign), values)
+        self.pending.clear()
+        self.pending_landing.clear()
+        self.n_pending = 0
 
     def _step_hist(self, i: int, step: str) -> HdrHistogram:
         h = self.step_hists.get((i, step))
@@ -136,6 +160,7 @@ class Recorder:
     def compact(self, before: int) -> None:
         """Encode the histograms of intervals before ``before``: a live 3-digit
         histogram is ~140 kB, an encoded one a few hundred bytes."""
+        self.flush()
         for key in [k for k in self.step_hists if k[0] < before]:
             self.step_blobs[key] = self.step_hists.pop(key).encode()
 
@@ -150,17 +175,13 @@ class Recorder:
     def drain(self) -> dict[str, Any]:
         """Everything recorded since the last drain, as plain data; then reset."""
         self.compact(2**62)
-        enc = {k: blob.decode() for k, blob in self.step_blobs.items()}
         delta = {
-            "intervals": {i: dict(c) for i, c in self.intervals.items()},
+            "events": [[*k, n] for k, n in self.events.items()],
+            "req": [[i, s, c[0], c[1]] for (i, s), c in self.req.items()],
             "users": self.interval_users,
-            "step_counts": [[i, s, dict(c)] for (i, s), c in self.step_counts.items()],
-            "step_hists": [[i, s, blob] for (i, s), blob in enc.items()],
+            "step_hists": [[i, s, blob.decode()] for (i, s), blob in self.step_blobs.items()],
             "run_hists": {s: h.encode().decode() for s, h in self.run_hists.items()
                           if h.get_total_count()},
-            "run_counts": {s: dict(c) for s, c in self.run_counts.items()},
-            "campaigns": {k: dict(c) for k, c in self.campaigns.items()},
-            "flows": {k: dict(c) for k, c in self.flows.items()},
             "landing": {k: h.encode().decode() for k, h in self.landing.items()
                         if h.get_total_count()},
             "errors": [[s, m, n] for (s, m), n in self.errors.items()],
@@ -171,66 +192,87 @@ class Recorder:
         return delta
 
     def absorb(self, d: dict[str, Any]) -> None:
-        for i, c in d["intervals"].items():
-            self.intervals[int(i)].update(c)
+        for i, campaign, flow, event, n in d["events"]:
+            self.events[(int(i), campaign, flow, event)] += n
+            self.sums[event] += n
+        for i, step, r, f in d["req"]:
+            counts = self.req.setdefault((int(i), step), [0, 0])
+            counts[0] += r
+            counts[1] += f
+            if not step.endswith("@scheduled"):
+                per = self.per_interval[int(i)]
+                per[0] += r
+                per[1] += f
+                self.sums["requests"] += r
+                self.sums["failures"] += f
         for i, n in d["users"].items():
             self.interval_users[int(i)] = self.interval_users.get(int(i), 0) + n
-        for i, s, c in d["step_counts"]:
-            self.step_counts[(int(i), s)].update(c)
         for i, s, blob in d["step_hists"]:
             self._step_hist(int(i), s).decode_and_add(blob.encode())
         for s, blob in d["run_hists"].items():
             self._hist(self.run_hists, s).decode_and_add(blob.encode())
-        for s, c in d["run_counts"].items():
-            self.run_counts[s].update(c)
-        for k, c in d["campaigns"].items():
-            self.campaigns[k].update(c)
-        for k, c in d["flows"].items():
-            self.flows[k].update(c)
         for k, blob in d["landing"].items():
             self._hist(self.landing, k).decode_and_add(blob.encode())
-        for o in d.get("orders", []):
-            self.order(o[4], *o[:4])
-        self.orders_truncated |= d.get("orders_truncated", False)
         for s, m, n in d["errors"]:
             if len(self.errors) < MAX_ERROR_KINDS or (s, m) in self.errors:
                 self.errors[(s, m)] += n
+        for o in d.get("orders", []):
+            self.order(o[4], *o[:4])
+        self.orders_truncated |= d.get("orders_truncated", False)
 
     # -- live figures (progress, abort rule) -------------------------------------
     def totals(self) -> Counter[str]:
-        out: Counter[str] = Counter()
-        for c in self.intervals.values():
-            out.update(c)
-        return out
+        return Counter(self.sums)
 
     def window(self, first: int, last: int) -> Counter[str]:
         out: Counter[str] = Counter()
         for i in range(first, last + 1):
-            out.update(self.intervals.get(i, {}))
+            r, f = self.per_interval.get(i, (0, 0))
+            out["requests"] += r
+            out["failures"] += f
         return out
 
     # -- the result -------------------------------------------------------------
     def result(self, **meta: Any) -> LoadResult:
-        n_intervals = max([*self.intervals, *(i for i, _ in self.step_counts), -1]) + 1
-        by_interval: dict[int, list[tuple[str, Counter[str]]]] = defaultdict(list)
-        for (i, step), counts in self.step_counts.items():
-            by_interval[i].append((step, counts))
+        self.flush()
+        by_interval: dict[int, Counter[str]] = defaultdict(Counter)
+        by_campaign_at: dict[int, dict[str, Counter[str]]] = defaultdict(
+            lambda: defaultdict(Counter))
+        campaigns: dict[str, Counter[str]] = defaultdict(Counter)
+        flows: dict[str, Counter[str]] = defaultdict(Counter)
+        for (i, campaign, flow, event), n in self.events.items():
+            campaigns[campaign][event] += n
+            flows[flow][event] += n
+            if event in ARRIVAL_FIELDS:
+                by_interval[i][event] += n
+                by_campaign_at[i][campaign][event] += n
+        steps_at: dict[int, list[tuple[str, list[int]]]] = defaultdict(list)
+        for (i, step), counts in self.req.items():
+            steps_at[i].append((step, counts))
+        last = max([*by_interval, *steps_at, *self.per_interval, -1])
         series = []
-        for i in range(n_intervals):
-            c = self.intervals.get(i, Counter())
+        for i in range(last + 1):
+            c = by_interval.get(i, Counter())
             steps = {}
-            for step, counts in sorted(by_interval.get(i, [])):
+            for step, (r, f) in sorted(steps_at.get(i, [])):
                 lat = latency_of(self._step_hist(i, step))
-                steps[step] = StepStats(**lat.model_dump(), requests=counts["requests"],
-                                        failures=counts["failures"])
+                steps[step] = StepStats(**lat.model_dump(), requests=r, failures=f)
             self.compact(i + 1)
-            series.append(Interval(t=i * self.interval_s, users=self.interval_users.get(i, 0),
-                                   steps=steps, **{f: c[f] for f in INTERVAL_FIELDS}))
+            r, f = self.per_interval.get(i, (0, 0))
+            series.append(Interval(
+                t=i * self.interval_s, users=self.interval_users.get(i, 0), steps=steps,
+                campaigns={k: {e: v[e] for e in ("planned", "started", "late", "dropped")}
+                           for k, v in sorted(by_campaign_at.get(i, {}).items())},
+                requests=r, failures=f, **{e: c[e] for e in ARRIVAL_FIELDS}))
+        run_counts: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+        for (_, step), (r, f) in self.req.items():
+            run_counts[step][0] += r
+            run_counts[step][1] += f
         steps = {}
-        for step, counts in sorted(self.run_counts.items()):
+        for step, (r, f) in sorted(run_counts.items()):
             h = self.run_hists.get(step) or new_hist()
-            steps[step] = StepStats(**latency_of(h).model_dump(), requests=counts["requests"],
-                                    failures=counts["failures"], hist=h.encode().decode())
+            steps[step] = StepStats(**latency_of(h).model_dump(), requests=r, failures=f,
+                                    hist=h.encode().decode())
 
         def sessions(table: dict[str, Counter[str]], landing: bool) -> dict[str, SessionStats]:
             out = {}
@@ -241,8 +283,8 @@ class Recorder:
                 out[k] = s
             return out
 
-        campaigns = sessions(self.campaigns, True)
-        totals = SessionStats(**{f: sum(getattr(s, f) for s in campaigns.values())
+        by_campaign = sessions(campaigns, True)
+        totals = SessionStats(**{f: sum(getattr(s, f) for s in by_campaign.values())
                                  for f in SESSION_FIELDS})
         all_landing = new_hist()
         for h in self.landing.values():
@@ -254,8 +296,7 @@ class Recorder:
                               at_s=o[4]) for o in self.orders]
         return LoadResult(
             orders=orders, orders_truncated=self.orders_truncated,
-            interval_s=self.interval_s, series=series, steps=steps, campaigns=campaigns,
-            flows=sessions(self.flows, False), totals=totals, errors=errors,
-            requests=sum(c["requests"] for s, c in self.run_counts.items()
-                         if not s.endswith("@scheduled")),
-            failures=sum(c["failures"] for c in self.run_counts.values()), **meta)
+            interval_s=self.interval_s, series=series, steps=steps, campaigns=by_campaign,
+            flows=sessions(flows, False), totals=totals, errors=errors,
+            requests=sum(r for r, _ in self.per_interval.values()),
+            failures=sum(f for _, f in self.per_interval.values()), **meta)

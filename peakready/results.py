@@ -47,10 +47,14 @@ class Interval(BaseModel):
     started: int = 0
     late: int = 0
     dropped: int = 0
+    began: int = 0  # sessions that actually started in this interval (started counts
+    #                 them in the interval they were scheduled for)
     requests: int = 0
     failures: int = 0
     users: int = 0
     steps: dict[str, StepStats] = Field(default_factory=dict)  # hist omitted per interval
+    # planned / started / late / dropped of each campaign in this interval
+    campaigns: dict[str, dict[str, int]] = Field(default_factory=dict)
 
 
 class SessionStats(BaseModel):

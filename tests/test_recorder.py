@@ -56,3 +56,40 @@ def test_compaction_keeps_figures() -> None:
         b.compact(int(i * 0.1))
     assert [iv.model_dump() for iv in a.result().series] == [
         iv.model_dump() for iv in b.result().series]
+
+
+def test_batched_recording_equals_record_value() -> None:
+    from peakready.hdrbatch import record_many
+    from peakready.recorder import HIGHEST_US, new_hist
+
+    rng = random.Random(5)
+    values = [1, 2, 2047, 2048, 2049, 4095, 4096, 65_535, 1_000_000, HIGHEST_US]
+    values += [int(rng.lognormvariate(9, 2)) % HIGHEST_US + 1 for _ in range(50_000)]
+    one, batch, also = new_hist(), new_hist(), new_hist()
+    for v in values:
+        one.record_value(v)
+    record_many(batch, values[:20_000], also)
+    record_many(batch, values[20_000:], also)
+    assert batch.encode() == also.encode()
+    assert batch.get_total_count() == one.get_total_count()
+    assert (batch.get_min_value(), batch.get_max_value()) == (one.get_min_value(),
+                                                              one.get_max_value())
+    for p in (50, 90, 99, 99.9, 100):
+        assert batch.get_value_at_percentile(p) == one.get_value_at_percentile(p)
+    assert list(batch.counts) == list(one.counts)
+
+
+def test_latency_figures_equal_hdrh_own() -> None:
+    from peakready.hdrbatch import latency_ms
+    from peakready.recorder import new_hist
+
+    rng = random.Random(9)
+    for n in (1, 7, 1000, 30_000):
+        h = new_hist()
+        for _ in range(n):
+            h.record_value(int(rng.lognormvariate(8, 1.5)) + 1)
+        got = latency_ms(h)
+        for p in (50, 95, 99):
+            assert got[f"p{p}_ms"] == h.get_value_at_percentile(p) / 1000
+        assert got["max_ms"] == h.get_max_value() / 1000
+        assert abs(got["mean_ms"] - h.get_mean_value() / 1000) < 0.001
