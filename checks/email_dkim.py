@@ -193,6 +193,10 @@ def evaluate(subject: str, selector: str, ans: Answer, probed: bool) -> Iterator
 def analyze(dns: DnsContext, d: EmailDomain) -> Iterator[Finding]:
     probed = not d.selectors
     selectors = d.selectors or list(COMMON_SELECTORS)
+    if probed:  # RFC 8020: NXDOMAIN for _domainkey means no selector exists below it
+        parent = dns.lookup(f"_domainkey.{d.name}", "TXT")
+        if parent.outcome is Outcome.NXDOMAIN:
+            selectors = []
     names = [f"{s}._domainkey.{d.name}" for s in selectors]
     answers = dns.lookup_many([(n, "TXT") for n in names])
     if not probed:
@@ -211,7 +215,9 @@ def analyze(dns: DnsContext, d: EmailDomain) -> Iterator[Finding]:
         return
     yield finding(CHECK, d.name, Status.WARN, "dkim-no-selector",
                   "no DKIM selector listed for this domain, and none of the common ESP "
-                  "selectors has a key", BULK, {"probed": selectors}, FIX["dkim-no-selector"])
+                  "selectors has a key", BULK, {"probed": list(COMMON_SELECTORS),
+                                               "no_domainkey_subtree": not selectors},
+                  FIX["dkim-no-selector"])
 
 
 def run(ctx: CheckContext, options: dict[str, Any]) -> Iterator[Finding]:

@@ -110,6 +110,9 @@ class DnsContext:
                     resolver = dns.resolver.Resolver(configure=False)  # no nameservers: errors
             resolver.timeout = min(2.0, timeout)  # per try; retried until the lifetime
             resolver.lifetime = timeout
+            # EDNS0 with the DNS Flag Day 2020 buffer size: long TXT answers (SPF, 2048-bit
+            # DKIM keys) fit in one UDP reply instead of a truncation and a TCP retry
+            resolver.use_edns(0, 0, 1232)
         self.resolver = resolver
         self.timeout = timeout
         servers = [str(n) for n in resolver.nameservers]
@@ -260,7 +263,7 @@ def _server_failure(exc: dns.resolver.NoNameservers) -> tuple[str, str]:
         return "other", "no nameserver to ask (none configured)"
     parts, kinds = [], set()
     for server, _tcp, _port, err, _response in errors:
-        text = str(err)
+        text = str(err) or type(err).__name__
         kinds.add("servfail" if text == "SERVFAIL" else "refused" if text == "REFUSED"
                   else "other")
         parts.append(f"{server} answered {text}")

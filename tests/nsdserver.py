@@ -77,6 +77,7 @@ class NsdServer:
             f'  xfrdir: "{w}"',
             f'  logfile: "{w}/nsd.log"',
             "  server-count: 1",
+            "  rrl-ratelimit: 0",  # response rate limiting would drop the tests' bursts
             "  verbosity: 1",
             "remote-control:",
             "  control-enable: no",
