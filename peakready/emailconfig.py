@@ -96,7 +96,8 @@ class Email(Strict):
         "(pre-flight). Relative to the scenario file.")
     nameserver: str | None = Field(
         None, description="IP[:PORT] of a nameserver to ask instead of the system resolver.")
-    timeout: Duration = Field(5.0, gt=0, le=60, description="Per DNS lookup.")
+    # at most 20 s: a domain's deadline is twice this, within the check's 60 s
+    timeout: Duration = Field(5.0, gt=0, le=20, description="Per DNS lookup.")
 
     @field_validator("nameserver")
     @classmethod
