@@ -47,3 +47,59 @@ def test_starved_generator_is_inconclusive_and_shows_late_and_dropped(tmp_path: 
     assert behind["evidence"]["dropped"] == tot["dropped"]
     md = (tmp_path / "out" / "report.md").read_text()
     assert "arrivals-behind-plan" in md and str(tot["dropped"]) in md
+
+
+class _Busy:
+    """A one-request-at-a-time server whose every response costs real CPU work."""
+
+    def __init__(self) -> None:
+        import hashlib
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        one_at_a_time = threading.Lock()
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_GET(self) -> None:
+                with one_at_a_time:  # ~100 ms of real work per response, serialized
+                    hashlib.pbkdf2_hmac("sha256", b"pw", b"salt", 200_000)
+                self.send_response(200)
+                self.send_header("Content-Length", "2")
+                self.end_headers()
+                self.wfile.write(b"ok")
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_saturated_target_shows_late_and_dropped_and_is_no_go(tmp_path: Path) -> None:
+    busy = _Busy()
+    try:
+        data = demo_data(target={"base_url": busy.url, "allowed_hosts": []})
+        data.pop("email", None)
+        data["campaigns"] = []
+        data["flows"] = [{"name": "bounce", "kind": "bounce", "weight": 1}]
+        data["load"].update(duration="6s", arrival_rate=15, max_users=5, drop_after=3)
+        data["slos"] = {"steps": {"*": {"p95_ms": 500}}}
+        data["checks"] = {}
+        code, report, err = _run(tmp_path, data)
+    finally:
+        busy.close()
+    assert code == 1, err  # the shop is too slow: NO-GO, not INCONCLUSIVE
+    tot = report["load"]["totals"]
+    assert tot["late"] + tot["dropped"] > 0
+    landing = next(f for f in report["findings"]
+                   if f["check"] == "load.slo" and f["subject"] == "landing")
+    assert landing["status"] == "fail"
+    late = [iv["late"] + iv["dropped"] for iv in report["load"]["series"]]
+    assert sum(late) == tot["late"] + tot["dropped"]  # shown per interval too
