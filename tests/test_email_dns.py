@@ -144,3 +144,17 @@ def test_bad_zone_file_names_file_and_line(tmp_path: Path, text: str, name: str,
 def test_zone_named_twice_is_bad_input(tmp_path: Path) -> None:
     with pytest.raises(BadInput, match="also planned"):
         load_zones([DEMO_ZONE, DEMO_ZONE])
+
+
+def test_bare_dnspython_resolver_is_wrapped_once(nsd: NsdServer) -> None:
+    """A CheckContext may carry a plain Resolver: checks then share one cache on it."""
+    import dns.resolver
+
+    from peakready.dnsctx import of
+
+    resolver = dns.resolver.Resolver(configure=False)
+    resolver.nameservers, resolver.port = ["127.0.0.1"], nsd.port
+    first = of(resolver)
+    assert first is not None and first is of(resolver)
+    assert first.lookup("ok.spf.test", "TXT").outcome is Outcome.OK
+    assert of(None) is None
