@@ -7,8 +7,12 @@ from collections import Counter
 import pytest
 
 from peakready.plan import arrivals, build_plan, constant_plan
-from peakready.scenario import Scenario, load_scenario
-from tests.conftest import DEMO, demo_data
+from peakready.scenario import Scenario
+from tests.conftest import demo_data
+
+
+def _demo_plan():
+    return build_plan(_scenario(arrival_rate=4, duration="60s", interval="10s"))
 
 
 def _scenario(**load: object) -> Scenario:
@@ -34,12 +38,12 @@ def test_counts_per_interval_are_exact(mode: str, rate: float, duration: str,
 
 
 def test_campaign_and_flow_shares_follow_weights() -> None:
-    plan = build_plan(load_scenario(DEMO))
+    plan = _demo_plan()
     got = list(arrivals(plan))
     by_campaign = Counter(a.campaign for a in got)
     assert by_campaign == {"bf-mia": 120, "bf-noah": 80, "bf-lena": 40}  # weights 3:2:1
     by_flow = Counter(a.flow for a in got)
-    s = load_scenario(DEMO)
+    s = _scenario()
     total_w = sum(f.weight for f in s.flows)
     for f in s.flows:
         assert abs(by_flow[f.name] - 240 * f.weight / total_w) <= len(s.campaigns)
@@ -47,7 +51,7 @@ def test_campaign_and_flow_shares_follow_weights() -> None:
 
 @pytest.mark.parametrize("workers", [2, 3, 7])
 def test_worker_shares_add_up(workers: int) -> None:
-    plan = build_plan(load_scenario(DEMO))
+    plan = _demo_plan()
     whole = list(arrivals(plan))
     parts = [list(arrivals(plan, i, workers)) for i in range(workers)]
     assert sorted(a for p in parts for a in p) == sorted(whole)
@@ -55,14 +59,14 @@ def test_worker_shares_add_up(workers: int) -> None:
 
 
 def test_deterministic_for_a_seed() -> None:
-    plan = build_plan(load_scenario(DEMO))
+    plan = _demo_plan()
     assert list(arrivals(plan)) == list(arrivals(plan))
     other = plan.model_copy(update={"seed": plan.seed + 1})
     assert [a.t for a in arrivals(other)] != [a.t for a in arrivals(plan)]
 
 
 def test_little_law_sizing() -> None:
-    plan = build_plan(load_scenario(DEMO))
+    plan = _demo_plan()
     s = plan.summary()
     assert s["total_sessions"] == 240 and s["peak_sessions_per_min"] == 240
     # 4 sessions/s x mean session length (weights x think time) = users needed
