@@ -63,8 +63,8 @@ class _Busy:
             protocol_version = "HTTP/1.1"
 
             def do_GET(self) -> None:
-                with one_at_a_time:  # ~100 ms of real work per response, serialized
-                    hashlib.pbkdf2_hmac("sha256", b"pw", b"salt", 200_000)
+                with one_at_a_time:  # ~0.2 s of real work per response, serialized
+                    hashlib.pbkdf2_hmac("sha256", b"pw", b"salt", 600_000)
                 self.send_response(200)
                 self.send_header("Content-Length", "2")
                 self.end_headers()
