@@ -67,12 +67,6 @@ class Answer:
         return [b"".join(r.strings).decode("utf-8", "replace")  # type: ignore[attr-defined]
                 for r in self.records if r.rdtype == dns.rdatatype.TXT]
 
-    def describe(self) -> str:
-        where = f" via {' -> '.join(self.chain)}" if self.chain else ""
-        if self.outcome is Outcome.ERROR:
-            return f"{self.name} {self.rdtype}: {self.error}"
-        return f"{self.name} {self.rdtype}{where}: {self.outcome.value}"
-
 
 @dataclass(frozen=True)
 class _Hop:
