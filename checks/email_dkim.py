@@ -8,8 +8,9 @@ CNAMEs to the ESP that hosts it; the record parses as a tag list with
 ``v=DKIM1`` first if present; the key is not revoked (empty ``p=``), of a known
 type (``k=rsa`` or ``ed25519``), usable for email (``s=``), not restricted to
 SHA-1 (``h=``), and loads as a key: RSA below 1024 bits fails, 1024 warns,
-2048 and more passes (the size is read by ``cryptography`` from the
-SubjectPublicKeyInfo in ``p=``). ``t=y`` (testing) warns.
+2048 and more passes (the size is read by ``cryptography`` from the DER key
+in ``p=``: a SubjectPublicKeyInfo, as most publish, or the bare RSAPublicKey
+RFC 6376 §3.6.1 names). ``t=y`` (testing) warns.
 
 Why it matters: Google, Yahoo and Microsoft require bulk mail to be DKIM
 signed, and Google rejects keys below 1024 bits. A selector that was never
@@ -104,7 +105,7 @@ def _key(k: str, data: bytes) -> tuple[int | None, str]:
     try:
         key = load_der_public_key(data)
     except (ValueError, UnsupportedAlgorithm) as exc:
-        return None, f"not a DER SubjectPublicKeyInfo: {exc}"
+        return None, f"not a DER public key: {exc}"
     if not isinstance(key, rsa.RSAPublicKey):
         return None, f"k=rsa, but p= holds a {type(key).__name__}"
     return key.key_size, ""
