@@ -1,9 +1,12 @@
 """Service levels under load: latency and errors per flow step, checkout success.
 
 What it checks: for every flow step the replay exercised, its p95 and p99
-latency and its error rate over the run against the scenario's ``slos``
-(``steps: {"*": ..., "checkout:pay": ...}``); and the share of checkout
-attempts that ended in an order against ``checkout_success_rate``. Latency
+latency and its error rate against the scenario's ``slos`` (``steps: {"*":
+..., "checkout:pay": ...}``), over the whole run and in every interval with
+enough samples (``min_interval_samples``; more than ``interval_tolerance`` of
+the intervals breaching fails, fewer warns); the share of checkout attempts
+that ended in an order against ``checkout_success_rate``; and, if set, the
+share of dropped session starts against ``max_dropped_rate``. Latency
 percentiles come from HDR histograms merged across workers.
 ``landing@scheduled`` is the landing page timed from the session's
 *scheduled* start, so a slow shop cannot hide behind a slow generator.
@@ -23,7 +26,9 @@ from typing import Any
 
 from peakready.findings import Check, CheckContext, Finding, Phase, Status
 from peakready.flows import LANDING_SCHEDULED
-from peakready.results import RunStatus
+from peakready.results import LoadResult, RunStatus
+from peakready.scenario import Slos
+from peakready.sloeval import breaches, interval_breaches
 
 MIN_REQUESTS = 5  # fewer samples than this say nothing about a percentile
 
@@ -41,11 +46,19 @@ def run(ctx: CheckContext, options: dict[str, Any]) -> Iterator[Finding]:
                         "below before anything else.")
     tot = load.totals
     behind = (tot.late + tot.dropped) / tot.planned if tot.planned else 0.0
+    generator_behind = behind > ctx.scenario.load.max_late_fraction
+    yield from _run_wide(load, slos, generator_behind, behind)
+    yield from _per_interval(load, slos, generator_behind)
+    yield from _overall(load, slos, generator_behind)
+
+
+def _run_wide(load: LoadResult, slos: Slos, generator_behind: bool,
+              behind: float) -> Iterator[Finding]:
     for step, st in sorted(load.steps.items()):
         slo = slos.for_step(step)
         if slo is None:
             continue
-        if step == LANDING_SCHEDULED and behind > ctx.scenario.load.max_late_fraction:
+        if step == LANDING_SCHEDULED and generator_behind:
             # The wait for a free user measures the generator, not the shop: the
             # run is INCONCLUSIVE through load.generator; a slow shop still shows
             # in its own steps' latencies.
@@ -57,28 +70,18 @@ def run(ctx: CheckContext, options: dict[str, Any]) -> Iterator[Finding]:
             continue
         evidence = {"requests": st.requests, "failures": st.failures,
                     "error_rate": round(st.error_rate, 5), "p50_ms": st.p50_ms,
-                    "p95_ms": st.p95_ms, "p99_ms": st.p99_ms, "max_ms": st.max_ms}
+                    "p95_ms": st.p95_ms, "p99_ms": st.p99_ms, "max_ms": st.max_ms,
+                    "p95_limit_ms": slo.p95_ms, "p99_limit_ms": slo.p99_ms,
+                    "max_error_rate": slo.max_error_rate}
         if st.requests < MIN_REQUESTS:
             yield CHECK.finding(step, Status.SKIP, "slo-too-few-samples",
                                 f"only {st.requests} requests: too few to judge",
                                 evidence=evidence)
             continue
-        breaches = []
-        limits: dict[str, float] = {}
-        for name, limit, value in (("p95", slo.p95_ms, st.p95_ms), ("p99", slo.p99_ms,
-                                                                      st.p99_ms)):
-            if limit is not None and value is not None:
-                limits[f"{name}_limit_ms"] = limit
-                if value > limit:
-                    breaches.append(f"{name} {value:.0f} ms > {limit:.0f} ms")
-        if slo.max_error_rate is not None:
-            limits["max_error_rate"] = slo.max_error_rate
-            if st.error_rate > slo.max_error_rate:
-                breaches.append(f"errors {st.error_rate:.2%} > {slo.max_error_rate:.2%}")
-        evidence.update(limits)
-        if breaches:
+        broken = breaches(slo, st)
+        if broken:
             yield CHECK.finding(
-                step, Status.FAIL, "slo-breached", "; ".join(breaches), evidence=evidence,
+                step, Status.FAIL, "slo-breached", "; ".join(broken), evidence=evidence,
                 remediation=f"Profile `{step}` under load; see the error list for what "
                             "failed and the latency chart for when it degraded.")
         else:
@@ -86,6 +89,36 @@ def run(ctx: CheckContext, options: dict[str, Any]) -> Iterator[Finding]:
             yield CHECK.finding(step, Status.PASS, "slo-met",
                                 f"{p95}, errors {st.error_rate:.2%}: within the SLO",
                                 evidence=evidence)
+
+
+def _per_interval(load: LoadResult, slos: Slos, generator_behind: bool) -> Iterator[Finding]:
+    """A run can meet its SLO on average and still break it during the spike."""
+    judged, found = interval_breaches(load, slos, skip_scheduled=generator_behind)
+    by_step: dict[str, list] = {}
+    for b in found:
+        by_step.setdefault(b.step, []).append(b)
+    for step, bs in sorted(by_step.items()):
+        share = len(bs) / judged[step]
+        first = bs[0]
+        evidence = {"intervals_judged": judged[step], "intervals_breached": len(bs),
+                    "tolerance": slos.interval_tolerance, "interval_s": load.interval_s,
+                    "breaches": [{"t_s": b.t, "requests": b.requests, "why": b.reasons}
+                                 for b in bs[:20]]}
+        summary = (f"broke its SLO in {len(bs)} of {judged[step]} intervals "
+                   f"({share:.0%}), first at {first.t:.0f}s: {'; '.join(first.reasons)}")
+        if share > slos.interval_tolerance:
+            yield CHECK.finding(
+                f"{step} (per interval)", Status.FAIL, "slo-breached-intervals", summary,
+                evidence=evidence,
+                remediation=f"`{step}` degrades at the busiest moments; look at the latency "
+                            "chart around those times (a spike, a cache expiry, a lock).")
+        else:
+            yield CHECK.finding(f"{step} (per interval)", Status.WARN, "slo-breached-briefly",
+                                summary, evidence=evidence,
+                                remediation="Within the tolerance, but watch it: peaks hurt.")
+
+
+def _overall(load: LoadResult, slos: Slos, generator_behind: bool) -> Iterator[Finding]:
     attempts, orders = load.totals.order_attempts, load.totals.orders
     if attempts:
         rate = orders / attempts
@@ -99,6 +132,24 @@ def run(ctx: CheckContext, options: dict[str, Any]) -> Iterator[Finding]:
                       "target": slos.checkout_success_rate},
             remediation="" if ok else "See the failures of the checkout:* and wallet:* "
                                       "steps; each lost order is lost revenue at peak.")
+    tot = load.totals
+    if slos.max_dropped_rate is not None and tot.planned:
+        rate = tot.dropped / tot.planned
+        evidence = {"planned": tot.planned, "dropped": tot.dropped,
+                    "target": slos.max_dropped_rate}
+        if generator_behind:
+            yield CHECK.finding("arrivals", Status.SKIP, "dropped-not-judged",
+                                "not judged: the generator was behind (see load.generator)",
+                                evidence=evidence)
+        else:
+            ok = rate <= slos.max_dropped_rate
+            yield CHECK.finding(
+                "arrivals", Status.PASS if ok else Status.FAIL,
+                "dropped-rate-met" if ok else "dropped-rate-high",
+                f"{rate:.2%} of {tot.planned} planned sessions were dropped "
+                f"(at most {slos.max_dropped_rate:.2%})", evidence=evidence,
+                remediation="" if ok else "Sessions waited longer than load.drop_after for "
+                                          "a free user; see the late/dropped chart.")
 
 
 CHECK = Check(id="load.slo", title="Service levels under load", area="load", run=run,

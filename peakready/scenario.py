@@ -105,6 +105,22 @@ class ThinkTime(_Strict):
         return self
 
 
+class FindLimit(_Strict):
+    """`run --find-limit`: a staircase of arrival rates from the forecast peak up."""
+
+    factors: list[float] = Field(
+        default_factory=lambda: [1.0, 1.25, 1.5, 2.0, 2.5, 3.0, 4.0],
+        min_length=1, description="Steps, as multiples of the forecast peak rate.")
+    step_duration: Duration = Field(60, gt=0, description="How long each step is held.")
+
+    @field_validator("factors")
+    @classmethod
+    def _increasing(cls, v: list[float]) -> list[float]:
+        if any(f <= 0 for f in v) or v != sorted(v):
+            raise ValueError("must be positive and increasing, e.g. [1, 1.5, 2, 3]")
+        return v
+
+
 class Load(_Strict):
     arrival_rate: float | None = Field(
         None, gt=0, description="Session starts per second (open model), constant; "
@@ -132,6 +148,7 @@ class Load(_Strict):
     abort_window: Duration = Field(30.0, gt=0, description="...for this long.")
     request_timeout: Duration = Field(30.0, gt=0)
     seed: int = 1
+    find_limit: FindLimit = Field(default_factory=lambda: FindLimit())
 
     def series_interval(self) -> float:
         if self.interval:
@@ -179,6 +196,16 @@ class Slos(_Strict):
         default_factory=lambda: {"*": StepSlo(p95_ms=1000, p99_ms=3000, max_error_rate=0.01)},
         description="Per flow step (`*` = every step not listed).")
     checkout_success_rate: float = Field(0.98, ge=0, le=1)
+    interval_tolerance: float = Field(
+        0.1, ge=0, le=1, description="Share of intervals a step may breach its SLO in "
+        "(over the run it must hold regardless); beyond it the step fails.")
+    min_interval_samples: int = Field(
+        20, ge=1, description="An interval with fewer requests of a step is not judged.")
+    max_dropped_rate: float | None = Field(
+        None, ge=0, le=1, description="Most session starts that may be dropped.")
+    min_headroom: float | None = Field(
+        None, gt=0, description="Required headroom (limit / forecast peak) from "
+        "`run --find-limit`, e.g. 1.5.")
 
     @field_validator("steps")
     @classmethod
