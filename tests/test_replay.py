@@ -103,3 +103,44 @@ def test_saturated_target_shows_late_and_dropped_and_is_no_go(tmp_path: Path) ->
     assert landing["status"] == "fail"
     late = [iv["late"] + iv["dropped"] for iv in report["load"]["series"]]
     assert sum(late) == tot["late"] + tot["dropped"]  # shown per interval too
+
+
+def test_sustained_errors_abort_the_load_early(tmp_path: Path) -> None:
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+    from threading import Thread
+
+    class Failing(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_GET(self) -> None:
+            body = b"database unavailable"
+            self.send_response(503)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Failing)
+    Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        data = demo_data(target={"base_url": f"http://127.0.0.1:{server.server_port}"})
+        data.pop("email", None)
+        data["campaigns"] = []
+        data["checks"] = {}
+        data["flows"] = [{"name": "bounce", "kind": "bounce", "weight": 1}]
+        data["load"].update(duration="120s", arrival_rate=10, abort_error_rate=0.5,
+                            abort_window="4s")
+        code, report, err = _run(tmp_path, data)
+    finally:
+        server.shutdown()
+    assert code == 1, err
+    load = report["load"]
+    assert load["status"] == "aborted"
+    assert load["elapsed_s"] < 30
+    assert "error rate 100%" in load["stop_reason"] and "4s" in load["stop_reason"]
+    assert report["partial"] is True
+    aborted = next(f for f in report["findings"] if f["code"] == "load-aborted")
+    assert aborted["status"] == "fail"
+    assert "503" in (tmp_path / "out" / "report.md").read_text()  # the errors are listed
