@@ -39,6 +39,7 @@ from locust.env import Environment
 from locust.runners import MasterRunner, WorkerRunner
 
 from peakready.exitcodes import BadInput
+from peakready.limit import judge_step
 from peakready.plan import Arrival, Plan, arrivals, build_plan
 from peakready.recorder import Recorder
 from peakready.results import CpuWarning, Health, LoadResult, RunStatus
@@ -97,6 +98,8 @@ class Replay:
     written: bool = False
     limiter: TokenBucket | None = None
     workers: int = 1
+    limit_judged: int = 0  # find-limit: steps judged so far
+    limit_done: bool = False
 
     # -- worker side: schedule and serve ------------------------------------
     def start(self, index: int, count: int, t0: float) -> None:
@@ -176,9 +179,32 @@ class Replay:
     def finished(self) -> bool:
         if self.t0 is None:
             return False
+        if self.limit_done:
+            return True
         if self.combined()["done"]:
             return True
         return self.now() > self.plan.duration_s + max(DRAIN_S, self.scenario.load.drop_after)
+
+    def judge_limit(self) -> None:
+        """Find-limit: judge each step once its figures are in; stop at the first
+        that does not hold (no point hammering a shop past its limit)."""
+        k = self.limit_judged
+        if not self.plan.limit_factors or k >= len(self.plan.steps) or self.limit_done:
+            return
+        step = self.plan.steps[k]
+        settle = 4.0 if isinstance(self.env.runner, MasterRunner) else 2.0
+        if self.now() < step.t + step.duration + settle:
+            return
+        judged = judge_step(self.recorder.interval(k), self.plan.limit_factors[k],
+                            step.total_per_s * 60, self.scenario)
+        self.limit_judged += 1
+        log.warning("find-limit: %.1f/min %s", judged.per_min,
+                    "held" if judged.held else f"broke: {judged.problems[0]}")
+        if not judged.held:
+            self.limit_done = True
+            self.stop_reason = (f"find-limit: {judged.per_min:.1f}/min did not hold: "
+                                f"{judged.problems[0]}")
+            gevent.spawn(self.env.runner.quit)
 
     def abort_if_failing(self) -> None:
         load = self.scenario.load
@@ -369,6 +395,7 @@ def _supervise(progress_path: str) -> None:
         if progress_path:
             last = r.write_progress(progress_path, last)
         r.abort_if_failing()
+        r.judge_limit()
         runner = r.env.runner
         if isinstance(runner, MasterRunner):
             for node in runner.clients.missing:

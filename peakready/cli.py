@@ -16,9 +16,12 @@ from peakready.exitcodes import BadInput, ExitCode
 def cmd_run(args: argparse.Namespace) -> int:
     from peakready.run import RunOptions, execute
 
+    if args.no_replay and not args.find_limit:
+        raise BadInput("--no-replay only makes sense with --find-limit")
     return execute(RunOptions(scenario_path=args.scenario, outdir=args.out,
                               workers=args.workers, strict=args.strict,
-                              baseline=args.baseline))
+                              baseline=args.baseline, find_limit=args.find_limit,
+                              replay=not args.no_replay))
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -132,6 +135,11 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--out", type=Path, help="report folder (default: out/<scenario name>)")
     r.add_argument("--workers", type=int, default=1, help="Locust worker processes")
     r.add_argument("--strict", action="store_true", help="GO WITH WARNINGS exits 1")
+    r.add_argument("--find-limit", action="store_true",
+                   help="after the replay, step the rate up from the forecast peak until an "
+                        "SLO breaks; report the limit and the headroom")
+    r.add_argument("--no-replay", action="store_true",
+                   help="with --find-limit: find the limit instead of replaying")
     r.add_argument("--baseline", type=Path, metavar="REPORT_JSON",
                    help="an earlier report.json: the report adds deltas against it")
     r.set_defaults(func=cmd_run)

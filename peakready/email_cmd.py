@@ -44,7 +44,7 @@ def email_scenario(email: Email) -> Scenario:
 
 def check_email(email: Email, dns: DnsContext) -> list[Finding]:
     """Run the email checks; the findings come back stamped with their levels."""
-    ctx = CheckContext(scenario=email_scenario(email), resolver=dns,  # type: ignore[arg-type]
+    ctx = CheckContext(scenario=email_scenario(email), resolver=dns,
                        timeout=max(10.0, 2 * email.timeout))
     findings = run_checks(EMAIL_CHECKS, ctx, Phase.PRE)
     return apply_levels(findings, {c.id: c.default_level for c in EMAIL_CHECKS})

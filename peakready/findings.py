@@ -17,10 +17,10 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel, ConfigDict, Field
 
 if TYPE_CHECKING:
-    import dns.resolver
     import requests
 
-    from peakready.results import LoadResult
+    from peakready.dnsctx import DnsContext
+    from peakready.results import LimitResult, LoadResult
     from peakready.scenario import Scenario
 
 
@@ -66,10 +66,11 @@ class CheckContext:
     """What a check may use. Checks never build their own clients."""
 
     scenario: Scenario
-    resolver: dns.resolver.Resolver | None = None
+    resolver: DnsContext | None = None  # zone files first, then live DNS or a nameserver
     http: requests.Session | None = None
     base_url: str = ""
     load: LoadResult | None = None
+    limit: LimitResult | None = None  # from `run --find-limit`
     timeout: float = 10.0
     clock: Callable[[], dt.datetime] = field(
         default=lambda: dt.datetime.now(dt.UTC)

@@ -66,6 +66,7 @@ class Plan(BaseModel):
     speedup: float = 1.0
     window_start: str | None = None  # wall-clock start of the replayed history window
     last_season_peak_per_min: float | None = None
+    limit_factors: list[float] = Field(default_factory=list)  # a find-limit staircase
     forecast_peak_per_min: float | None = None  # before the cap
 
     @property

@@ -232,6 +232,22 @@ class Recorder:
             out["failures"] += f
         return out
 
+    def interval(self, i: int) -> Interval:
+        """One interval's figures, while the run goes on (the find-limit judge)."""
+        self.flush()
+        c: Counter[str] = Counter()
+        for (j, _, _, event), n in self.events.items():
+            if j == i and event in ARRIVAL_FIELDS:
+                c[event] += n
+        steps = {}
+        for (j, step), (r, f) in sorted(self.req.items()):
+            if j == i:
+                steps[step] = StepStats(**latency_of(self._step_hist(i, step)).model_dump(),
+                                        requests=r, failures=f)
+        r, f = self.per_interval.get(i, (0, 0))
+        return Interval(t=i * self.interval_s, steps=steps, requests=r, failures=f,
+                        **{e: c[e] for e in ARRIVAL_FIELDS})
+
     # -- the result -------------------------------------------------------------
     def result(self, **meta: Any) -> LoadResult:
         self.flush()

@@ -104,6 +104,32 @@ class Health(BaseModel):
     plan_capped: list[dict[str, float]] = Field(default_factory=list)  # where the cap bit
 
 
+class LimitStep(BaseModel):
+    """One step of a find-limit staircase."""
+
+    factor: float  # x the forecast peak rate
+    per_min: float  # planned session starts per minute
+    planned: int = 0
+    began: int = 0
+    held: bool = False
+    problems: list[str] = Field(default_factory=list)  # why it did not hold
+
+
+class LimitResult(BaseModel):
+    forecast_per_min: float
+    steps: list[LimitStep] = Field(default_factory=list)
+    highest_held_per_min: float | None = None  # None: not even the first step held
+    ended_without_breach: bool = False  # the limit is at least the last step (a floor)
+    note: str = ""
+
+    @property
+    def headroom(self) -> float | None:
+        if self.highest_held_per_min is None:
+            return 0.0
+        return self.highest_held_per_min / self.forecast_per_min if self.forecast_per_min \
+            else None
+
+
 class LoadResult(BaseModel):
     schema_version: int = RESULT_SCHEMA_VERSION
     status: RunStatus = RunStatus.COMPLETED

@@ -12,7 +12,8 @@ import os
 import signal
 import subprocess
 import traceback
-from contextlib import ExitStack
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
@@ -27,9 +28,10 @@ from peakready.console import Progress, console
 from peakready.dnsctx import DnsContext
 from peakready.exitcodes import ExitCode
 from peakready.findings import CheckContext, Finding, Phase, Status
+from peakready.limit import run_limit
 from peakready.loadrun import run_load
 from peakready.plan import Plan, build_plan
-from peakready.results import LoadResult, RunStatus
+from peakready.results import LimitResult, LoadResult, RunStatus
 from peakready.safety import refuse_unless_allowed
 from peakready.scenario import DEFAULT_SCENARIO, Scenario, load_scenario
 from reports.baseline import compare
@@ -45,6 +47,8 @@ class RunOptions:
     strict: bool = False
     progress: bool = True
     baseline: Path | None = None  # an earlier report.json to compare with
+    find_limit: bool = False  # step the rate up from the forecast peak after the replay
+    replay: bool = True  # False: find the limit instead of replaying
 
 
 @dataclass
@@ -53,6 +57,7 @@ class RunState:
     base_url: str = ""
     findings: list[Finding] = field(default_factory=list)
     load: LoadResult | None = None
+    limit: LimitResult | None = None
     notes: list[str] = field(default_factory=list)
     crashed: bool = False
 
@@ -139,34 +144,55 @@ def _run(scenario: Scenario, plan: Plan, opts: RunOptions, outdir: Path,
         http = stack.enter_context(requests.Session())
         http.headers["User-Agent"] = f"peakready/{__version__} (readiness check)"
         resolver = stack.enter_context(make_resolver(scenario))
-        ctx = CheckContext(scenario=scenario, resolver=resolver, http=http,  # type: ignore[arg-type]
+        ctx = CheckContext(scenario=scenario, resolver=resolver, http=http,
                            base_url=state.base_url)
         console.print(f"running pre-flight checks against {state.base_url} ...")
         state.findings += run_checks(checks.ALL, ctx, Phase.PRE)
-        s = plan.summary()
-        console.print(f"replaying {plan.source}: {s['total_sessions']} sessions over "
-                      f"{plan.duration_s:.0f}s (peak {s['peak_sessions_per_min']}/min, "
-                      f"~{s['peak_requests_per_s']} req/s)")
-        progress = Progress() if opts.progress else None
-        try:
-            state.load = run_load(opts.scenario_path, plan, state.base_url, outdir,
-                                  workers=opts.workers, on_progress=progress)
-        finally:
-            if progress:
-                progress.close()
-        ctx.load = state.load
+        if opts.replay:
+            s = plan.summary()
+            console.print(f"replaying {plan.source}: {s['total_sessions']} sessions over "
+                          f"{plan.duration_s:.0f}s (peak {s['peak_sessions_per_min']}/min, "
+                          f"~{s['peak_requests_per_s']} req/s)")
+            with _progress(opts) as progress:
+                state.load = run_load(opts.scenario_path, plan, state.base_url, outdir,
+                                      workers=opts.workers, on_progress=progress)
+            _note_status(state.load, state.notes)
+            ctx.load = state.load
+        if opts.find_limit and (state.load is None or not state.load.partial):
+            console.print("finding the limit: stepping up from the forecast peak ...")
+            with _progress(opts) as progress:
+                state.limit, limit_load = run_limit(
+                    scenario, plan, opts.scenario_path, state.base_url, outdir / "limit",
+                    workers=opts.workers, on_progress=progress)
+            console.print(f"limit: {state.limit.note}", markup=False)
+            if limit_load.status is RunStatus.INTERRUPTED:
+                state.notes.append(f"find-limit interrupted: {limit_load.stop_reason}")
+            ctx.limit = state.limit
         state.findings += run_checks(checks.ALL, ctx, Phase.POST)
-        if state.load.status is RunStatus.INTERRUPTED:
-            state.notes.append(f"load interrupted: {state.load.stop_reason}")
-        elif state.load.status is RunStatus.ABORTED:
-            state.notes.append(f"load aborted: {state.load.stop_reason}")
-        elif state.load.status is RunStatus.CRASHED:
-            state.notes.append(f"load generator crashed: {state.load.stop_reason}")
+
+
+@contextmanager
+def _progress(opts: RunOptions) -> Iterator[Progress | None]:
+    progress = Progress() if opts.progress else None
+    try:
+        yield progress
+    finally:
+        if progress:
+            progress.close()
+
+
+def _note_status(load: LoadResult, notes: list[str]) -> None:
+    if load.status is RunStatus.INTERRUPTED:
+        notes.append(f"load interrupted: {load.stop_reason}")
+    elif load.status is RunStatus.ABORTED:
+        notes.append(f"load aborted: {load.stop_reason}")
+    elif load.status is RunStatus.CRASHED:
+        notes.append(f"load generator crashed: {load.stop_reason}")
 
 
 def build_report(scenario: Scenario, plan: Plan, opts: RunOptions, state: RunState) -> Report:
     findings = list(state.findings)
-    if state.load is None or state.crashed:
+    if (state.load is None and opts.replay) or state.crashed:
         findings.append(checks.generator.CHECK.finding(
             "generator", Status.FAIL, "run-incomplete",
             "the load did not run to completion: " + ("; ".join(state.notes) or "unknown"),
@@ -175,7 +201,8 @@ def build_report(scenario: Scenario, plan: Plan, opts: RunOptions, state: RunSta
     findings = apply_levels(findings, levels)
     health = frozenset(c.id for c in checks.ALL if c.health)
     v = verdict(findings, health, scenario.errors_block)
-    partial = state.crashed or state.load is None or state.load.partial
+    partial = (state.crashed or (state.load is None and opts.replay)
+               or (state.load is not None and state.load.partial))
     curve = [(st.t, round(st.total_per_s * st.duration, 3)) for st in plan.steps]
     return Report(
         tool_version=__version__,
@@ -187,22 +214,31 @@ def build_report(scenario: Scenario, plan: Plan, opts: RunOptions, state: RunSta
         verdict=v, exit_code=int(v.exit_code(opts.strict)), strict=opts.strict,
         errors_block=scenario.errors_block, partial=partial, notes=state.notes,
         plan=PlanInfo(summary=plan.summary(), curve=curve), load=state.load,
-        capacity=capacity(plan, state.load),
+        capacity=capacity(plan, state.load, state.limit, scenario.slos.min_headroom),
         checks=[CheckInfo(id=c.id, title=c.title, area=c.area, level=levels[c.id].value,
                           health=c.health) for c in checks.ALL],
         findings=findings)
 
 
-def capacity(plan: Plan, load: LoadResult | None) -> Capacity:
-    """Last season's peak, the buffered forecast, and what the replay delivered."""
+def capacity(plan: Plan, load: LoadResult | None, limit: LimitResult | None,
+             min_headroom: float | None) -> Capacity:
+    """Last season's peak, the buffered forecast, what the replay delivered,
+    and the limit and headroom when they were measured."""
     tested = None
     if load is not None and load.series:
         tested = round(max(iv.started for iv in load.series) * 60 / load.interval_s, 2)
-    return Capacity(
+    cap = Capacity(
         last_season_peak_per_min=plan.last_season_peak_per_min, growth=plan.growth,
         safety=plan.safety,
         forecast_peak_per_min=plan.forecast_peak_per_min or round(plan.peak_per_s * 60, 2),
-        tested_peak_per_min=tested)
+        tested_peak_per_min=tested, min_headroom=min_headroom,
+        limit_note="not measured (run with --find-limit)")
+    if limit is not None:
+        cap.limit_per_min = limit.highest_held_per_min
+        cap.headroom = None if limit.headroom is None else round(limit.headroom, 3)
+        cap.limit_note = limit.note
+        cap.limit_steps = [s.model_dump() for s in limit.steps]
+    return cap
 
 
 def _print_summary(report: Report, written: dict[str, Path]) -> None:

@@ -52,6 +52,7 @@ class Capacity(BaseModel):
     headroom: float | None = None
     min_headroom: float | None = None
     limit_note: str = ""  # how the limit was found, or why not
+    limit_steps: list[dict[str, Any]] = Field(default_factory=list)  # the staircase, judged
 
 
 class CheckInfo(BaseModel):

@@ -51,7 +51,7 @@ def resolvers(nsd: NsdServer) -> Iterator[dict[str, DnsContext]]:
 def run_case(case: dict[str, Any], dns: DnsContext) -> list[Finding]:
     email = Email(domains=[EmailDomain(name=case["domain"],
                                        selectors=case.get("selectors", []))])
-    ctx = CheckContext(scenario=email_scenario(email), resolver=dns)  # type: ignore[arg-type]
+    ctx = CheckContext(scenario=email_scenario(email), resolver=dns)
     return run_checks([BY_ID[case["check"]]], ctx, Phase.PRE)
 
 

@@ -88,7 +88,7 @@ def test_timeout_is_an_error_for_every_check() -> None:
     """Nobody listens on the port: every email check says "could not evaluate"."""
     email = Email(domains=[EmailDomain(name="shop.example", selectors=["s1"])])
     with DnsContext(nameserver=_closed(), timeout=0.3) as dns:
-        ctx = CheckContext(scenario=email_scenario(email), resolver=dns)  # type: ignore[arg-type]
+        ctx = CheckContext(scenario=email_scenario(email), resolver=dns)
         findings = run_checks(EMAIL_CHECKS, ctx, Phase.PRE)
     assert {f.check for f in findings} == {c.id for c in EMAIL_CHECKS}
     assert {f.status for f in findings} == {Status.ERROR}
@@ -100,7 +100,7 @@ def test_one_unreachable_domain_does_not_hold_the_others() -> None:
     email = Email(domains=[EmailDomain(name="unreachable.example"),
                            EmailDomain(name="hearth-home.example")])
     with DnsContext(load_zones([DEMO_ZONE]), nameserver=_closed(), timeout=0.5) as dns:
-        ctx = CheckContext(scenario=email_scenario(email), resolver=dns)  # type: ignore[arg-type]
+        ctx = CheckContext(scenario=email_scenario(email), resolver=dns)
         findings = run_checks([email_spf.CHECK], ctx, Phase.PRE)
     by = {f.subject: (f.status, f.code) for f in findings}
     assert by == {"unreachable.example": (Status.ERROR, "spf-dns-error"),
@@ -112,7 +112,7 @@ def test_shared_cache_asks_each_question_once(nsd: NsdServer) -> None:
     names = ["ok.spf.test", "softfail.spf.test", "cname.spf.test", "redirect.spf.test"]
     email = Email(domains=[EmailDomain(name=n) for n in names])
     with DnsContext(nameserver=nsd.address, timeout=2) as dns:
-        ctx = CheckContext(scenario=email_scenario(email), resolver=dns)  # type: ignore[arg-type]
+        ctx = CheckContext(scenario=email_scenario(email), resolver=dns)
         findings = run_checks([email_spf.CHECK], ctx, Phase.PRE)
         assert [f.code for f in findings] == ["spf-ok"] * 4
         assert dns.stats["live"] == dns.questions

@@ -86,7 +86,8 @@ def test_saturated_target_shows_late_and_dropped_and_is_no_go(tmp_path: Path) ->
     busy = _Busy()
     try:
         data = demo_data(target={"base_url": busy.url, "allowed_hosts": []})
-        data.pop("email", None)
+        for section in ("email", "promo"):  # the demo's own checks, not this target's
+            data.pop(section, None)
         data["campaigns"] = []
         data["flows"] = [{"name": "bounce", "kind": "bounce", "weight": 1}]
         data["load"].update(duration="6s", arrival_rate=15, max_users=5, drop_after=3)
@@ -126,7 +127,8 @@ def test_sustained_errors_abort_the_load_early(tmp_path: Path) -> None:
     Thread(target=server.serve_forever, daemon=True).start()
     try:
         data = demo_data(target={"base_url": f"http://127.0.0.1:{server.server_port}"})
-        data.pop("email", None)
+        for section in ("email", "promo"):  # the demo's own checks, not this target's
+            data.pop(section, None)
         data["campaigns"] = []
         data["checks"] = {}
         data["flows"] = [{"name": "bounce", "kind": "bounce", "weight": 1}]
