@@ -29,6 +29,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -307,8 +308,13 @@ def _init(environment: Environment, **_: Any) -> None:
     path = getattr(opts, "scenario", "") if opts else ""
     if not path:
         raise SystemExit("peakready: give the scenario with --scenario FILE or PEAKREADY_SCENARIO")
+    worker = isinstance(environment.runner, WorkerRunner)
     try:
         scenario = load_scenario(path)
+        if worker:  # the plan comes from the master: no history file needed here
+            environment.runner.register_message(START_MSG, partial(_on_start_message,
+                                                                   scenario=scenario))
+            return
         plan_path = getattr(opts, "plan", "")
         plan = (Plan.model_validate_json(Path(plan_path).read_text(encoding="utf-8"))
                 if plan_path else build_plan(scenario, path))
@@ -316,9 +322,7 @@ def _init(environment: Environment, **_: Any) -> None:
         raise SystemExit(exc.render()) from None
     environment.shape_class = environment.shape_class or ReplayShape()
     REPLAY = Replay(environment, scenario, plan, Recorder(plan.interval_s))
-    if isinstance(environment.runner, WorkerRunner):
-        environment.runner.register_message(START_MSG, _on_start_message)
-    elif environment.runner is not None:
+    if environment.runner is not None:
         # While a shape runs, headless Locust has no SIGTERM handler yet (it
         # installs one after the shape ends): stop cleanly, as on Ctrl-C, so the
         # result is written when Kubernetes or CI sends SIGTERM.
@@ -366,9 +370,10 @@ def _spawned(user_count: int, **_: Any) -> None:
     if isinstance(runner, MasterRunner):
         count = runner.worker_count
         t0_wall = time.time() + 0.5  # every worker starts its clock at the same instant
+        plan_json = r.plan.model_dump_json()
         for i, client_id in enumerate(sorted(runner.clients, key=runner.get_worker_index)):
-            runner.send_message(START_MSG, {"t0_wall": t0_wall, "index": i, "count": count},
-                                client_id=client_id)
+            runner.send_message(START_MSG, {"t0_wall": t0_wall, "index": i, "count": count,
+                                            "plan": plan_json}, client_id=client_id)
         r.t0 = time.monotonic() + 0.5
         r.workers = count
         r.started_wall = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
@@ -378,12 +383,21 @@ def _spawned(user_count: int, **_: Any) -> None:
     gevent.spawn(_supervise, getattr(opts, "peakready_progress", ""))
 
 
-def _on_start_message(environment: Environment, msg: Any, **_: Any) -> None:
-    r = REPLAY
-    if r is not None and r.t0 is None:
-        data = msg.data
-        r.start(data["index"], data["count"],
-                time.monotonic() + (data["t0_wall"] - time.time()))
+def _on_start_message(environment: Environment, msg: Any, scenario: Scenario,
+                      **_: Any) -> None:
+    """Worker: the master's plan and this worker's share; start the clock."""
+    global REPLAY
+    if REPLAY is not None and REPLAY.t0 is not None:
+        return
+    plan = Plan.model_validate_json(msg.data["plan"])
+    REPLAY = Replay(environment, scenario, plan, Recorder(plan.interval_s))
+    problem = host_problem(environment)
+    if problem:  # defence in depth: the master checked too
+        log.error("%s", problem)
+        return
+    data = msg.data
+    REPLAY.start(data["index"], data["count"],
+                 time.monotonic() + (data["t0_wall"] - time.time()))
 
 
 def _supervise(progress_path: str) -> None:

@@ -14,14 +14,34 @@ from peakready.exitcodes import BadInput, ExitCode
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from peakready.loadrun import Master
     from peakready.run import RunOptions, execute
 
     if args.no_replay and not args.find_limit:
         raise BadInput("--no-replay only makes sense with --find-limit")
+    if args.master and args.workers > 1:
+        raise BadInput("--master and --workers exclude each other: with --master the "
+                       "workers are `peakready worker` processes, on this or other machines")
+    master = (Master(expect_workers=args.expect_workers, bind_host=args.master_bind_host,
+                     bind_port=args.master_bind_port) if args.master else None)
     return execute(RunOptions(scenario_path=args.scenario, outdir=args.out,
                               workers=args.workers, strict=args.strict,
                               baseline=args.baseline, find_limit=args.find_limit,
-                              replay=not args.no_replay))
+                              replay=not args.no_replay, master=master))
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    """Become a Locust worker for a `peakready run --master` (exec: signals go straight
+    to Locust, which stops its users and reports to the master)."""
+    import os
+
+    from peakready.loadrun import worker_command
+    from peakready.scenario import load_scenario
+
+    load_scenario(args.scenario)  # bad input fails here, with its place, exit 2
+    cmd = worker_command(args.scenario, args.master_host, args.master_port)
+    os.execv(cmd[0], cmd)
+    return ExitCode.INTERNAL_ERROR  # not reached
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -135,6 +155,14 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--out", type=Path, help="report folder (default: out/<scenario name>)")
     r.add_argument("--workers", type=int, default=1, help="Locust worker processes")
     r.add_argument("--strict", action="store_true", help="GO WITH WARNINGS exits 1")
+    r.add_argument("--master", action="store_true",
+                   help="run as a Locust master for `peakready worker` processes")
+    r.add_argument("--expect-workers", type=int, default=1, metavar="N",
+                   help="with --master: start once N workers are connected (default 1)")
+    r.add_argument("--master-bind-host", default="*", metavar="H",
+                   help="with --master: interface to listen on (default all)")
+    r.add_argument("--master-bind-port", type=int, default=5557, metavar="PORT",
+                   help="with --master: port to listen on (default 5557)")
     r.add_argument("--find-limit", action="store_true",
                    help="after the replay, step the rate up from the forecast peak until an "
                         "SLO breaks; report the limit and the headroom")
@@ -143,6 +171,12 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--baseline", type=Path, metavar="REPORT_JSON",
                    help="an earlier report.json: the report adds deltas against it")
     r.set_defaults(func=cmd_run)
+
+    w = sub.add_parser("worker", help="a Locust worker for `peakready run --master`")
+    w.add_argument("scenario", type=Path, help="the same scenario file as the master's")
+    w.add_argument("--master-host", required=True, metavar="H")
+    w.add_argument("--master-port", type=int, default=5557, metavar="PORT")
+    w.set_defaults(func=cmd_worker)
 
     v = sub.add_parser("validate", help="check scenario files; every problem at once")
     v.add_argument("files", nargs="+", type=Path)

@@ -14,7 +14,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from peakready.flows import LANDING
-from peakready.loadrun import ProgressFn, run_load
+from peakready.loadrun import Master, ProgressFn, run_load
 from peakready.plan import Plan, PlanStep, Rate
 from peakready.results import Interval, LimitResult, LimitStep, LoadResult
 from peakready.scenario import Scenario
@@ -108,10 +108,10 @@ def judge(plan: Plan, load: LoadResult, scenario: Scenario) -> LimitResult:
 
 
 def run_limit(scenario: Scenario, plan: Plan, scenario_path: str | Path, base_url: str,
-              outdir: Path, workers: int = 1, on_progress: ProgressFn | None = None
-              ) -> tuple[LimitResult, LoadResult]:
+              outdir: Path, workers: int = 1, on_progress: ProgressFn | None = None,
+              master: Master | None = None) -> tuple[LimitResult, LoadResult]:
     """Run the staircase as its own Locust run (in ``outdir``) and judge it."""
     staircase = limit_plan(plan, scenario)
     load = run_load(scenario_path, staircase, base_url, outdir, workers=workers,
-                    on_progress=on_progress)
+                    on_progress=on_progress, master=master)
     return judge(staircase, load, scenario), load

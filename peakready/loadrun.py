@@ -19,6 +19,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -32,15 +33,39 @@ STOP_GRACE_S = 60.0
 ProgressFn = Callable[[dict[str, Any]], None]
 
 
+@dataclass(frozen=True)
+class Master:
+    """Run as a Locust master for workers on other machines (`peakready worker`)."""
+
+    expect_workers: int = 1
+    bind_host: str = "*"
+    bind_port: int = 5557
+    max_wait_s: int = 600
+
+
 def locust_command(scenario_path: str | Path, plan_path: Path, host: str, results: Path,
-                   progress: Path, workers: int = 1) -> list[str]:
+                   progress: Path, workers: int = 1, master: Master | None = None
+                   ) -> list[str]:
     cmd = [sys.executable, "-m", "locust", "-f", str(LOCUSTFILE), "--headless",
            "--host", host, "--scenario", str(scenario_path), "--plan", str(plan_path),
            "--peakready-results", str(results), "--peakready-progress", str(progress),
            "--only-summary", "--loglevel", "WARNING", "--stop-timeout", "5"]
-    if workers > 1:
+    if master is not None:
+        cmd += ["--master", "--expect-workers", str(master.expect_workers),
+                "--expect-workers-max-wait", str(master.max_wait_s),
+                "--master-bind-host", master.bind_host,
+                "--master-bind-port", str(master.bind_port)]
+    elif workers > 1:
         cmd += ["--processes", str(workers)]
     return cmd
+
+
+def worker_command(scenario_path: str | Path, master_host: str, master_port: int
+                   ) -> list[str]:
+    """A worker for a remote master: it gets the plan and the target from the master."""
+    return [sys.executable, "-m", "locust", "-f", str(LOCUSTFILE), "--worker",
+            "--master-host", master_host, "--master-port", str(master_port),
+            "--scenario", str(scenario_path), "--loglevel", "INFO"]
 
 
 def _tail(path: Path, n: int = 15) -> str:
@@ -52,14 +77,15 @@ def _tail(path: Path, n: int = 15) -> str:
 
 
 def run_load(scenario_path: str | Path, plan: Plan, host: str, outdir: Path,
-             workers: int = 1, on_progress: ProgressFn | None = None) -> LoadResult:
+             workers: int = 1, on_progress: ProgressFn | None = None,
+             master: Master | None = None) -> LoadResult:
     outdir.mkdir(parents=True, exist_ok=True)
     plan_path, results = outdir / "plan.json", outdir / "load-result.json"
     progress, log_path = outdir / "progress.jsonl", outdir / "locust.log"
     plan_path.write_text(plan.model_dump_json(indent=1), encoding="utf-8")
     for stale in (results, progress):
         stale.unlink(missing_ok=True)
-    cmd = locust_command(scenario_path, plan_path, host, results, progress, workers)
+    cmd = locust_command(scenario_path, plan_path, host, results, progress, workers, master)
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     interrupted = False
     with open(log_path, "w", encoding="utf-8") as log:

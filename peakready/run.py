@@ -29,7 +29,7 @@ from peakready.dnsctx import DnsContext
 from peakready.exitcodes import ExitCode
 from peakready.findings import CheckContext, Finding, Phase, Status
 from peakready.limit import run_limit
-from peakready.loadrun import run_load
+from peakready.loadrun import Master, run_load
 from peakready.plan import Plan, build_plan
 from peakready.results import LimitResult, LoadResult, RunStatus
 from peakready.safety import refuse_unless_allowed
@@ -49,6 +49,7 @@ class RunOptions:
     baseline: Path | None = None  # an earlier report.json to compare with
     find_limit: bool = False  # step the rate up from the forecast peak after the replay
     replay: bool = True  # False: find the limit instead of replaying
+    master: Master | None = None  # workers on other machines (`peakready worker`)
 
 
 @dataclass
@@ -155,7 +156,8 @@ def _run(scenario: Scenario, plan: Plan, opts: RunOptions, outdir: Path,
                           f"~{s['peak_requests_per_s']} req/s)")
             with _progress(opts) as progress:
                 state.load = run_load(opts.scenario_path, plan, state.base_url, outdir,
-                                      workers=opts.workers, on_progress=progress)
+                                      workers=opts.workers, on_progress=progress,
+                                      master=opts.master)
             _note_status(state.load, state.notes)
             ctx.load = state.load
         if opts.find_limit and (state.load is None or not state.load.partial):
@@ -163,7 +165,7 @@ def _run(scenario: Scenario, plan: Plan, opts: RunOptions, outdir: Path,
             with _progress(opts) as progress:
                 state.limit, limit_load = run_limit(
                     scenario, plan, opts.scenario_path, state.base_url, outdir / "limit",
-                    workers=opts.workers, on_progress=progress)
+                    workers=opts.workers, on_progress=progress, master=opts.master)
             console.print(f"limit: {state.limit.note}", markup=False)
             if limit_load.status is RunStatus.INTERRUPTED:
                 state.notes.append(f"find-limit interrupted: {limit_load.stop_reason}")
