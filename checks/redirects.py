@@ -15,6 +15,8 @@ from urllib.parse import urljoin, urlsplit
 
 import requests
 
+from peakready.visitor import visitor
+
 REDIRECTS = frozenset({301, 302, 303, 307, 308})  # RFC 9110 §15.4
 MAX_BODY = 2_000_000  # bytes of a landing page read for the tag and its links
 
@@ -58,19 +60,6 @@ class Chain:
 
     def evidence(self) -> list[dict[str, Any]]:
         return [h.evidence() for h in self.hops]
-
-
-def visitor(base: requests.Session) -> requests.Session:
-    """A first-time visitor over ``base``: its own empty cookie jar, ``base``'s
-    headers, trust, proxies and connection pools. A follower clicking a post
-    arrives without the shop's cookies, and one link's cookies must not leak
-    into another link's chain (nor into the run's shared session)."""
-    s = requests.Session()
-    s.headers = base.headers.copy()  # type: ignore[assignment]
-    s.auth, s.proxies, s.verify, s.cert = base.auth, dict(base.proxies), base.verify, base.cert
-    s.trust_env, s.max_redirects = base.trust_env, base.max_redirects
-    s.adapters = base.adapters  # shared pools: never close a visitor session
-    return s
 
 
 def _read(resp: requests.Response, limit: int) -> bytes:

@@ -30,8 +30,9 @@ from peakready.shops import (
     Unsupported,
 )
 from peakready.shops.declarative_config import DeclarativeConfig, ListSource, Request
-from peakready.shops.http import cart_session, env_headers, fill
+from peakready.shops.http import env_headers, fill
 from peakready.shops.money import to_major
+from peakready.visitor import visitor
 
 MAX_REDIRECTS = 5
 MAX_PAGES = 1000  # attribution pages read at most: a bound on a misbehaving cursor
@@ -140,7 +141,7 @@ class HttpShop:
             raise ShopError(f"the catalog has an unreadable price: {exc}") from None
 
     def new_cart(self) -> Cart:
-        return Cart(session=cart_session(self.http))
+        return Cart(session=visitor(self.http))
 
     def add_item(self, cart: Cart, product_id: str, quantity: int) -> None:
         status, data = self.send(cart.session, self.cfg.add_item,

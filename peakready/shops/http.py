@@ -16,20 +16,8 @@ import re
 from typing import Any
 from urllib.parse import quote
 
-import requests
-
 from peakready.shops import ShopError
 from peakready.shops.declarative_config import ENV
-
-
-def cart_session(base: requests.Session) -> requests.Session:
-    """A session with its own cookie jar over ``base``'s transport and settings."""
-    s = requests.Session()
-    s.headers = base.headers.copy()  # type: ignore[assignment]
-    s.auth, s.proxies, s.verify, s.cert = base.auth, dict(base.proxies), base.verify, base.cert
-    s.trust_env = base.trust_env
-    s.adapters = base.adapters  # shared pools; never close a cart session
-    return s
 
 
 def fill(template: Any, values: dict[str, Any], in_path: bool = False) -> Any:
