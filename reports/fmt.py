@@ -57,7 +57,7 @@ def flags(r: Report) -> list[str]:
     if r.load is not None and r.load.status is not RunStatus.COMPLETED:
         out.append(f"{r.load.status.value.upper()}: {r.load.stop_reason or 'no reason given'}")
     if r.partial:
-        out.append("PARTIAL RUN: " + ("; ".join(r.notes) or "the run did not complete"))
+        out.append("Partial run: " + ("; ".join(r.notes) or "the run did not complete"))
     if r.strict:
         out.append("STRICT: warnings fail the gate")
     return out

@@ -183,8 +183,8 @@ GENERATOR_FAIL = Finding(check="load.generator", subject="generator", status=Sta
 
 @pytest.mark.parametrize(("report", "html_has", "md_has", "svgs"), [
     (_plain(partial=True, notes=["internal error: boom"]),
-     ["No load was run", "not measured (run with --find-limit)", "PARTIAL RUN: internal error"],
-     ["No load was run", "**PARTIAL RUN: internal error: boom**"], 0),
+     ["No load was run", "not measured (run with --find-limit)", "Partial run: internal error"],
+     ["No load was run", "**Partial run: internal error: boom**"], 0),
     (_plain(load=LoadResult()), ["No load series was recorded."],
      ["No load series was recorded."], 0),
     (_plain(load=_load()), ["No request failed.", "No check produced a finding."],

@@ -72,7 +72,7 @@ def test_html_banner_first_with_blockers_and_run_facts() -> None:
                  "Service levels under load: load.slo checkout:pay: p95 585 ms > 500 ms"):
         assert fact in banner, fact
     assert html.index('id="verdict"') < html.index('id="capacity"') < html.index('id="charts"')
-    assert "PARTIAL" not in banner
+    assert "Partial run" not in banner
 
 
 @pytest.mark.parametrize("row", [
