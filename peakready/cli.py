@@ -131,6 +131,20 @@ def cmd_email(args: argparse.Namespace) -> int:
     return email_command(args)
 
 
+def cmd_docs(args: argparse.Namespace) -> int:
+    from peakready import docgen
+
+    if args.check:
+        stale = docgen.stale(args.out)
+        for name in stale:
+            print(f"{args.out / name}: stale; regenerate with `peakready docs --out "
+                  f"{args.out}`", file=sys.stderr)
+        return ExitCode.NO_GO if stale else ExitCode.GO
+    for path in docgen.write(args.out):
+        print(path)
+    return ExitCode.GO
+
+
 def cmd_demo_shop(args: argparse.Namespace) -> int:
     from peakready.demo.server import serve
     from peakready.safety import is_loopback
@@ -220,6 +234,13 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--json", action="store_true", help="print the findings as JSON")
     e.add_argument("--strict", action="store_true", help="GO WITH WARNINGS exits 1")
     e.set_defaults(func=cmd_email)
+
+    doc = sub.add_parser("docs", help="write the scenario reference and the check "
+                         "catalogue from the code")
+    doc.add_argument("--out", type=Path, default=Path("docs"), help="folder (default: docs)")
+    doc.add_argument("--check", action="store_true",
+                     help="write nothing; exit 1 if a file in --out is missing or stale")
+    doc.set_defaults(func=cmd_docs)
 
     d = sub.add_parser("demo-shop", help="serve the demo storefront on 127.0.0.1")
     d.add_argument("--host", default="127.0.0.1")

@@ -95,6 +95,8 @@ class Target(_Strict):
 
 
 class ThinkTime(_Strict):
+    """The pause between a session's steps, drawn uniformly from [min, max]."""
+
     min: Duration = Field(0.5, ge=0)
     max: Duration = Field(2.0, ge=0)
 
@@ -146,8 +148,10 @@ class Load(_Strict):
     abort_error_rate: float = Field(
         0.5, gt=0, le=1, description="Stop early when the error rate stays above this...")
     abort_window: Duration = Field(30.0, gt=0, description="...for this long.")
-    request_timeout: Duration = Field(30.0, gt=0)
-    seed: int = 1
+    request_timeout: Duration = Field(30.0, gt=0, description="A request slower than this "
+                                      "fails.")
+    seed: int = Field(1, description="Seed of the session draws: the same seed replays the "
+                      "same sessions.")
     find_limit: FindLimit = Field(default_factory=lambda: FindLimit())
 
     def series_interval(self) -> float:
@@ -157,22 +161,25 @@ class Load(_Strict):
 
 
 class Flow(_Strict):
-    name: str = Field(min_length=1)
-    kind: FlowKind
+    name: str = Field(min_length=1, description="Name in the report and in `slos`.")
+    kind: FlowKind = Field(description="How deep the session goes: lands and leaves, "
+                           "browses, abandons a cart, checks out (with the campaign's code), "
+                           "or pays with a wallet.")
     weight: float = Field(gt=0, description="Relative share of sessions.")
     products: int = Field(2, ge=1, le=20, description="Product pages viewed per session.")
 
 
 class Campaign(_Strict):
     name: str = Field(min_length=1, description="Campaign id (usually the utm_campaign).")
-    influencer: str = ""
+    influencer: str = Field("", description="Who posts the link, as the report shows it.")
     link: str = Field(min_length=1, description="The link as posted: an absolute URL, or a "
                       "path on the target such as /collections/x?utm_source=...")
     landing: str | None = Field(
         None, description="What the load requests for this campaign, if not the link's "
         "own path and query (e.g. when the link is a third-party shortener).")
     channel: str = Field("", description="Expected GA4 default channel, e.g. Organic Social.")
-    promo_code: str | None = None
+    promo_code: str | None = Field(None, description="The code the creator posts; "
+                                   "promo_checkout sessions of this campaign use it.")
     weight: float = Field(1.0, gt=0, description="Relative share of campaign sessions.")
 
     def url(self, base_url: str) -> str:
@@ -186,16 +193,18 @@ class Campaign(_Strict):
 
 
 class StepSlo(_Strict):
-    p95_ms: float | None = Field(None, gt=0)
-    p99_ms: float | None = Field(None, gt=0)
-    max_error_rate: float | None = Field(None, ge=0, le=1)
+    p95_ms: float | None = Field(None, gt=0, description="Highest 95th percentile latency, ms.")
+    p99_ms: float | None = Field(None, gt=0, description="Highest 99th percentile latency, ms.")
+    max_error_rate: float | None = Field(None, ge=0, le=1, description="Highest share of "
+                                         "failed requests.")
 
 
 class Slos(_Strict):
     steps: dict[str, StepSlo] = Field(
         default_factory=lambda: {"*": StepSlo(p95_ms=1000, p99_ms=3000, max_error_rate=0.01)},
         description="Per flow step (`*` = every step not listed).")
-    checkout_success_rate: float = Field(0.98, ge=0, le=1)
+    checkout_success_rate: float = Field(0.98, ge=0, le=1, description="Lowest share of "
+                                         "checkout attempts that must end in an order.")
     interval_tolerance: float = Field(
         0.1, ge=0, le=1, description="Share of intervals a step may breach its SLO in "
         "(over the run it must hold regardless); beyond it the step fails.")
@@ -220,13 +229,16 @@ class Slos(_Strict):
 
 
 class CheckPolicy(_Strict):
-    level: Level | None = None
-    options: dict[str, Any] = Field(default_factory=dict)
+    level: Level | None = Field(None, description="Gate level: `error` blocks the launch, "
+                                "`warn` only warns, `off` ignores the check (default: the "
+                                "check's own).")
+    options: dict[str, Any] = Field(default_factory=dict, description="Check-specific "
+                                    "options.")
 
 
 class Scenario(_Strict):
-    name: str = Field(min_length=1)
-    description: str = ""
+    name: str = Field(min_length=1, description="Shown at the top of the report.")
+    description: str = Field("", description="What is rehearsed, for the report.")
     target: Target
     load: Load
     flows: list[Flow] = Field(min_length=1)
