@@ -56,7 +56,7 @@ def synthetic_report(seed: int = 1) -> Report:
         reqs = int(per_interval * shape / MEAN_SHAPE)
         steps = {s: _stats(rng, reqs // STEPS, base[s] * shape) for s in STEP_NAMES}
         series.append(Interval(t=i * 60.0, planned=planned, started=planned - dropped,
-                               late=late, dropped=dropped, requests=sum(
+                               began=planned - dropped, late=late, dropped=dropped, requests=sum(
                                    st.requests for st in steps.values()),
                                failures=sum(st.failures for st in steps.values()), users=400,
                                steps=steps))
@@ -95,7 +95,11 @@ def synthetic_report(seed: int = 1) -> Report:
         plan=PlanInfo(summary={"duration_s": INTERVALS * 60.0}, curve=curve),
         capacity=Capacity(last_season_peak_per_min=900, growth=0.2, safety=0.25,
                           forecast_peak_per_min=1350, tested_peak_per_min=1340,
-                          limit_per_min=2100, headroom=2100 / 1350, min_headroom=1.5),
+                          limit_per_min=2100, headroom=2100 / 1350, min_headroom=1.5,
+                          limit_steps=[{"factor": f, "per_min": 1350 * f, "planned": int(
+                              1350 * f * 2), "began": int(1350 * f * 2), "held": f < 1.7,
+                                        "problems": [] if f < 1.7 else ["p95 over the SLO"]}
+                                       for f in (1.0, 1.2, 1.4, 1.6, 1.8)]),
         checks=[CheckInfo(id=c, title=c, area=a, level="error", health=c == "load.generator")
                 for c, a in CHECKS])
     from reports.baseline import compare

@@ -37,6 +37,7 @@ if TYPE_CHECKING:
 WIDTH_IN = 7.2  # fits an A4 or Letter page inside 12 mm margins
 MAX_STEP_PANELS = 12  # more steps: the busiest ones (the table lists all)
 TOP_ERROR_STEPS = 5
+SLO_OFF_SCALE = 3.0  # an SLO this many times above the highest p99 is named, not drawn
 COLORS = {"planned": "#5f6368", "started": "#1a73e8", "late": "#f29900",
           "dropped": "#d93025", "p50": "#1e8e3e", "p95": "#1a73e8", "p99": "#9334e6",
           "slo": "#d93025", "stop": "#202124"}
@@ -109,15 +110,22 @@ def sessions_chart(tl: Timeline) -> str:
         if tl.planned:
             top.step(tl.planned_x, tl.planned, where="post", color=COLORS["planned"],
                      linestyle="--", label="planned")
-        top.plot(tl.x, tl.started, color=COLORS["started"], label="started",
+        n = tl.sessions_len
+        end = tl.x[n] if n < len(tl.x) else tl.x_end
+        x = [*tl.x[:n], end]
+
+        def upto(col: list[float]) -> list[float]:
+            return [*col[:n], col[n - 1]] if n else [0.0]
+
+        top.plot(x, upto(tl.started), color=COLORS["started"], label="started",
                  drawstyle="steps-post")
-        low.plot(tl.x, tl.late, color=COLORS["late"], label="late", drawstyle="steps-post")
-        low.plot(tl.x, tl.dropped, color=COLORS["dropped"], label="dropped",
+        low.plot(x, upto(tl.late), color=COLORS["late"], label="late", drawstyle="steps-post")
+        low.plot(x, upto(tl.dropped), color=COLORS["dropped"], label="dropped",
                  drawstyle="steps-post")
         for ax in (top, low):
             _mark_stop(ax, tl)
             ax.set_ylim(bottom=0)
-        low.set_ylim(top=max(1.0, *tl.late, *tl.dropped) * 1.15)
+        low.set_ylim(top=max([1.0, *tl.late, *tl.dropped]) * 1.15)
         top.set_title("Session starts: planned vs achieved", y=1.0, pad=16)
         top.set_ylabel("sessions / min")
         low.set_ylabel("late, dropped / min")
@@ -141,9 +149,7 @@ def latency_chart(tl: Timeline, slo_p95: dict[str, float], steps: list[str]) -> 
             ax.plot(tl.x, p99, color=COLORS["p99"], linewidth=0.9, label="p99")
             ax.plot(tl.x, p95, color=COLORS["p95"], label="p95")
             ax.plot(tl.x, p50, color=COLORS["p50"], linewidth=0.9, label="p50")
-            if step in slo_p95:
-                ax.axhline(slo_p95[step], color=COLORS["slo"], linestyle="--", linewidth=0.8,
-                           label="p95 SLO")
+            _slo_line(ax, slo_p95.get(step), p99)
             _mark_stop(ax, tl)
             ax.set_title(step, loc="left", y=1.0, pad=3)  # fixed y: no auto-positioning pass
             ax.set_ylim(bottom=0)
@@ -160,6 +166,20 @@ def latency_chart(tl: Timeline, slo_p95: dict[str, float], steps: list[str]) -> 
         fig.supylabel("latency (ms)", fontsize=7.5, x=0.01)
         fig.supxlabel(f"time into the run ({tl.unit})", fontsize=7.5, y=0.01)
         return _svg(fig)
+
+
+def _slo_line(ax: Axes, slo: float | None, p99: list[float]) -> None:
+    """The p95 SLO, dashed; when it is far above every sample it would flatten
+    the data against the axis, so it is named in the corner instead."""
+    if slo is None:
+        return
+    top = max((v for v in p99 if v == v), default=0.0)  # NaN != NaN
+    if top and slo > SLO_OFF_SCALE * top:
+        ax.text(0.98, 0.92, f"p95 SLO {slo:,.0f} ms: off the scale", transform=ax.transAxes,
+                ha="right", va="top", fontsize=6.5, color=COLORS["slo"],
+                bbox={"facecolor": "white", "edgecolor": "none", "pad": 1, "alpha": 0.85})
+    else:
+        ax.axhline(slo, color=COLORS["slo"], linestyle="--", linewidth=0.8, label="p95 SLO")
 
 
 def errors_chart(tl: Timeline) -> str:

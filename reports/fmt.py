@@ -88,9 +88,10 @@ def capacity_rows(c: Capacity) -> Table:
     forecast = per_min(c.forecast_peak_per_min)
     if c.forecast_peak_per_min is not None and c.last_season_peak_per_min is not None:
         forecast += f" (last season × {1 + c.growth:.2f} × {1 + c.safety:.2f})"
-    limit = per_min(c.limit_per_min, "not measured (run with --find-limit)")
-    if c.limit_note:
-        limit += f"; {c.limit_note}"
+    if c.limit_per_min is None:
+        limit = c.limit_note or "not measured (run with --find-limit)"
+    else:
+        limit = per_min(c.limit_per_min) + (f"; {c.limit_note}" if c.limit_note else "")
     return (["", "value"], [
         ["last season's peak", per_min(c.last_season_peak_per_min)],
         ["growth", f"{c.growth:+.0%}"],
@@ -110,6 +111,22 @@ def headroom(c: Capacity) -> str:
         ok = c.headroom >= c.min_headroom
         text += f" (minimum {c.min_headroom:.2f}×: {'meets it' if ok else 'BELOW the minimum'})"
     return text
+
+
+def limit_table(c: Capacity) -> Table | None:
+    """The find-limit staircase as the lead's LimitStep dumps: each step's rate,
+    what was planned and began, and whether it held (and why not)."""
+    if not c.limit_steps:
+        return None
+    rows: list[list[object]] = []
+    for st in c.limit_steps:
+        factor, rate = st.get("factor"), st.get("per_min")
+        rows.append([f"{factor:.2f}×" if isinstance(factor, int | float) else "-",
+                     per_min(rate) if isinstance(rate, int | float) else "-",
+                     st.get("planned", "-"), st.get("began", "-"),
+                     "held" if st.get("held") else "did not hold",
+                     "; ".join(str(p) for p in st.get("problems") or []) or "-"])
+    return (["× forecast", "rate", "planned", "began", "result", "why not"], rows)
 
 
 def totals_table(load: LoadResult) -> Table:

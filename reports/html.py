@@ -26,6 +26,7 @@ _ENV = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"),
 _ENV.globals["STATUS_CLASSES"] = {
     **{s: f"s-{s.lower()}" for s in ("PASS", "WARN", "FAIL", "ERROR", "SKIP")},
     "FAIL (warn)": "s-warn", "ERROR (warn)": "s-warn", "not checked": "s-skip",
+    "held": "s-pass", "did not hold": "s-fail",
     "not checkable from DNS": "s-skip"}
 
 CHART_CAPTIONS = {
@@ -45,6 +46,7 @@ def render(report: Report) -> str:
         r=report, fmt=fmt, blockers=report.blocking(),
         inconclusive=report.inconclusive_reasons(), flags=fmt.flags(report),
         meta=fmt.meta_table(report), capacity=fmt.capacity_rows(report.capacity),
+        staircase=fmt.limit_table(report.capacity),
         totals=fmt.totals_table(load) if load else None,
         steps=fmt.steps_table(load) if load and load.steps else None,
         campaigns=fmt.campaigns_table(load) if load and load.campaigns else None,

@@ -57,6 +57,9 @@ def _banner(r: Report) -> list[str]:
 
 def _capacity(r: Report) -> list[str]:
     lines = ["## Capacity", "", *_table(*fmt.capacity_rows(r.capacity))]
+    staircase = fmt.limit_table(r.capacity)
+    if staircase:
+        lines += ["### Finding the limit", "", *_table(*staircase)]
     if r.load is None:
         return [*lines, "No load was run: there are no measured figures.", ""]
     lines += ["### Run totals", "", *_table(*fmt.totals_table(r.load))]

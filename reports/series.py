@@ -3,12 +3,16 @@ report.md: session starts (planned, started, late, dropped), latency
 percentiles per flow step, and failures per step, all per interval.
 
 Rates are per minute whatever the interval, so a 10-second series and a
-1-minute one read the same. Long series are downsampled to at most
-``MAX_POINTS`` buckets before drawing (a 4-hour run at 10 s is 1,440
-intervals): counts are summed over the bucket and shown as its rate, and
-each latency percentile is the *maximum* of the bucket's intervals, so a
-spike stays visible instead of being averaged away. The text summaries use
-the full-resolution series.
+1-minute one read the same. "Started" is what actually began in each
+interval (``Interval.began``, by the moment the session started, so a late
+start shows where it happened); results recorded before that field existed
+fall back to ``started`` (counted in the interval the start was scheduled for).
+
+Long series are downsampled to at most ``MAX_POINTS`` buckets before
+drawing (a 4-hour run at 10 s is 1,440 intervals): counts are summed over
+the bucket and shown as its rate, and each latency percentile is the
+*maximum* of the bucket's intervals, so a spike stays visible instead of
+being averaged away. The text summaries use the full-resolution series.
 """
 
 from __future__ import annotations
@@ -37,6 +41,8 @@ class Timeline:
         default_factory=dict)  # step -> (p50, p95, p99) in ms, NaN where no sample
     failures: dict[str, list[float]] = field(default_factory=dict)  # step -> per minute
     stop_x: float | None = None  # where a partial run stopped
+    x_end: float = 0.0  # end of the last bucket, so a step line shows its last interval
+    sessions_len: int = 0  # buckets with session activity (trailing idle ones not drawn)
 
 
 def time_unit(duration_s: float) -> tuple[str, float]:
@@ -61,6 +67,7 @@ def planned_curve(curve: list[tuple[float, float]], interval_s: float
     A step lasts until the next one starts; the last one ``interval_s``.
     """
     xs, rates = [], []
+    end = 0.0
     for i, (t, sessions) in enumerate(curve):
         end = curve[i + 1][0] if i + 1 < len(curve) else t + interval_s
         xs.append(t)
@@ -73,6 +80,8 @@ def planned_curve(curve: list[tuple[float, float]], interval_s: float
             xs2.append(xs[b])
             r2.append(sum(chunk) / len(chunk))
         xs, rates = xs2, r2
+    if xs:  # one more point at the end: a step line then draws the last step whole
+        xs, rates = [*xs, end], [*rates, rates[-1]]
     return xs, rates
 
 
@@ -97,11 +106,15 @@ def timeline(load: LoadResult, curve: list[tuple[float, float]]) -> Timeline:
     lat: dict[str, tuple[list[float], list[float], list[float]]] = {
         s: ([], [], []) for s in steps}
     fails: dict[str, list[float]] = {s: [] for s in steps}
-    for b in _buckets(len(series)):
+    began = any(iv.began for iv in series)
+    buckets = _buckets(len(series))
+    for n, b in enumerate(buckets):
         ivs = [series[i] for i in b]
         per_min = 60.0 / (load.interval_s * len(ivs))
         tl.x.append(ivs[0].t / div)
-        tl.started.append(sum(iv.started for iv in ivs) * per_min)
+        tl.started.append(sum(iv.began if began else iv.started for iv in ivs) * per_min)
+        if any(iv.planned or iv.started or iv.began or iv.late or iv.dropped for iv in ivs):
+            tl.sessions_len = n + 1
         tl.late.append(sum(iv.late for iv in ivs) * per_min)
         tl.dropped.append(sum(iv.dropped for iv in ivs) * per_min)
         for s in steps:
@@ -113,6 +126,8 @@ def timeline(load: LoadResult, curve: list[tuple[float, float]]) -> Timeline:
             fails[s].append(sum(st.failures for st in stats) * per_min)
     tl.latency = lat
     tl.failures = fails
+    if series:
+        tl.x_end = (series[-1].t + load.interval_s) / div
     if load.partial and load.elapsed_s:
         tl.stop_x = load.elapsed_s / div
     return tl

@@ -234,3 +234,19 @@ def test_long_series_is_downsampled_keeping_spikes() -> None:
     assert tl.unit == "min"
     assert max(tl.latency["landing"][1]) == 900.0  # the spike survives the buckets
     assert set(tl.started) == {36.0} and set(tl.planned) == {36.0}  # per minute, exact
+
+
+@pytest.mark.parametrize(("began", "expected"), [
+    ((0, 0, 0), [60.0, 60.0, 30.0]),  # a result without `began`: by scheduled interval
+    ((6, 3, 6), [36.0, 18.0, 36.0]),  # sessions drawn where they actually began
+])
+def test_started_line_uses_began_when_recorded(began: tuple[int, ...],
+                                               expected: list[float]) -> None:
+    from reports.series import timeline
+
+    series = [Interval(t=i * 10.0, planned=10, started=s, began=b)
+              for i, (s, b) in enumerate(zip((10, 10, 5), began, strict=True))]
+    series.append(Interval(t=30.0))  # a trailing idle interval is not drawn
+    tl = timeline(LoadResult(series=series, interval_s=10, elapsed_s=30), [])
+    assert tl.started[:3] == expected
+    assert tl.sessions_len == 3 and tl.x_end == 40.0

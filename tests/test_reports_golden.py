@@ -83,6 +83,8 @@ def test_html_banner_first_with_blockers_and_run_facts() -> None:
     ["limit (highest rate that held the SLOs)",
      "864 sessions/min; stepped up 10% a minute from the plan's peak"],
     ["headroom (limit ÷ forecast peak)", "1.60× (minimum 1.50×: meets it)"],
+    ["1.80×", "972 sessions/min", "972", "941", "did not hold",
+     "checkout:pay p95 1,240 ms > 500 ms"],
     ["10,699", "10,663", "175", "36", "10,623", "65,252", "170 (0.26%)", "36.3", "completed"],
     ["checkout:pay", "1,058", "0.59", "234 ms", "585 ms", "936 ms", "170 (16.07%)"],
     ["bf-noah", "3,530", "3,519", "57", "11", "131 ms", "97.45%", "344"],
@@ -150,6 +152,7 @@ def test_markdown_carries_the_same_figures() -> None:
         "- DMARC policy: `email.dmarc` **shop.example**: no DMARC record at "
         "\\_dmarc.shop.example",
         "| headroom (limit ÷ forecast peak) | 1.60× (minimum 1.50×: meets it) |",
+        "| 1.60× | 864 sessions/min | 864 | 860 | held | - |",
         "| checkout:pay | 1,058 | 0.59 | 234 ms | 585 ms | 936 ms | 170 (16.07%) |",
         "| bf-noah | 3,530 | 3,519 | 57 | 11 | 131 ms | 97.45% | 344 |",
         "| late / dropped | 175 late, 36 dropped in 7 of 30 intervals (first at 18 min) |",
