@@ -12,7 +12,8 @@ import pytest
 
 import checks
 from peakready import docgen
-from peakready.cli import main
+from peakready.cli import build_parser, main
+from peakready.exitcodes import ExitCode
 from peakready.scenario import Scenario
 from peakready.schemadoc import anchor
 
@@ -125,3 +126,16 @@ def test_every_link_inside_a_page_resolves(name: str) -> None:
     links = re.findall(r"\]\(#([^)]+)\)", md)
     assert links
     assert sorted(set(links) - anchors) == []
+
+
+def test_readme_links_resolve_and_name_every_command() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    targets = re.findall(r"\]\(([^)#]+)\)", readme)
+    assert {"docs/scenario-reference.md", "docs/checks.md"} <= set(targets)
+    assert [t for t in targets if not (ROOT / t).exists()] == []
+    parser = build_parser()
+    [sub] = [a for a in parser._actions if a.choices and "run" in a.choices]
+    missing = [name for name in sub.choices if f"peakready {name}" not in readme]
+    assert missing == []
+    for code in ExitCode:
+        assert f"| {int(code)} |" in readme
