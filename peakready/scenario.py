@@ -233,7 +233,7 @@ class CheckPolicy(_Strict):
                                 "`warn` only warns, `off` ignores the check (default: the "
                                 "check's own).")
     options: dict[str, Any] = Field(default_factory=dict, description="Check-specific "
-                                    "options.")
+                                    "options (none of the shipped checks reads any yet).")
 
 
 class Scenario(_Strict):
