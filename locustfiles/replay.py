@@ -20,18 +20,17 @@ Options (also as environment variables): ``--scenario`` (PEAKREADY_SCENARIO),
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import json
 import logging
 import math
 import os
 import signal
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import gevent
 import gevent.queue
@@ -53,8 +52,7 @@ START_MSG = "peakready_start"
 DRAIN_S = 30.0  # after the plan ends, wait this long for sessions in flight
 
 
-@dataclass
-class Ticket:
+class Ticket(NamedTuple):
     arrival: Arrival
     due: float  # monotonic time it was scheduled for
 
@@ -104,6 +102,9 @@ class Replay:
 
     # -- worker side: schedule and serve ------------------------------------
     def start(self, index: int, count: int, t0: float) -> None:
+        # Everything alive now (modules, models, the plan) lives as long as the
+        # run: keep it out of the garbage collector's way for the whole load.
+        gc.freeze()
         self.t0 = t0
         self.started_wall = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
         self.limiter = TokenBucket(self.scenario.load.max_request_rate / count)
@@ -134,23 +135,14 @@ class Replay:
                 except gevent.queue.Empty:
                     return None
             a = ticket.arrival
-            waited = time.monotonic() - ticket.due
+            now = time.monotonic()
+            waited = now - ticket.due
             if waited > load.drop_after:
                 self.recorder.session("dropped", a.t, a.campaign, a.flow)
                 continue
-            self.recorder.session("started", a.t, a.campaign, a.flow)
-            self.recorder.session("began", self.now(), a.campaign, a.flow)
-            if waited > load.late_tolerance:
-                self.recorder.session("late", a.t, a.campaign, a.flow)
+            self.recorder.started(a.t, now - self.t0, a.campaign, a.flow,  # type: ignore[operator]
+                                  waited > load.late_tolerance)
             return ticket
-
-    @contextmanager
-    def serving(self) -> Iterator[None]:
-        self.busy += 1
-        try:
-            yield
-        finally:
-            self.busy -= 1
 
     def drop_queued(self) -> None:
         while True:

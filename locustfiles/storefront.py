@@ -99,19 +99,23 @@ class ShopSession(FastHttpUser):
         while (ticket := r.take()) is not None:
             a = ticket.arrival
             self._ctx = {"campaign": a.campaign, "flow": a.flow}
-            with r.serving():
-                try:
-                    self.run_flow(r, ticket)
-                except StepFailed:
-                    r.recorder.session("failed", a.t, a.campaign, a.flow)
-                else:
-                    r.recorder.session("completed", a.t, a.campaign, a.flow)
+            r.busy += 1
+            try:
+                self.run_flow(r, ticket)
+            except StepFailed:
+                r.recorder.session("failed", a.t, a.campaign, a.flow)
+            else:
+                r.recorder.session("completed", a.t, a.campaign, a.flow)
+            finally:
+                r.busy -= 1
 
     # -- one session -------------------------------------------------------------
     def run_flow(self, r: replay.Replay, ticket: Ticket) -> None:
         a = ticket.arrival
         kind = r.plan.flow_kinds[a.flow]
-        self.client.cookiejar.clear()  # a new shopper
+        jar = self.client.cookiejar
+        if jar._cookies:  # type: ignore[attr-defined]  # a new shopper: no cookies
+            jar.clear()
         landing = r.plan.campaign_landing.get(a.campaign or "", "/")
         self.page(F.LANDING, landing)
         r.recorder.timing(a.t, F.LANDING_SCHEDULED, (time.monotonic() - ticket.due) * 1000)

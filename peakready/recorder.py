@@ -91,6 +91,21 @@ class Recorder:
                      flow, event)] += n
         self.sums[event] += n
 
+    def started(self, t: float, now: float, campaign: str | None, flow: str,
+                late: bool) -> None:
+        """A session started: counted at its scheduled time (started, late) and
+        at the time it actually began (one call on the hot path, not three)."""
+        key = campaign or NO_CAMPAIGN
+        i = int(t // self.interval_s) if t > 0 else 0
+        events, sums = self.events, self.sums
+        events[(i, key, flow, "started")] += 1
+        events[(int(now // self.interval_s) if now > 0 else 0, key, flow, "began")] += 1
+        sums["started"] += 1
+        sums["began"] += 1
+        if late:
+            events[(i, key, flow, "late")] += 1
+            sums["late"] += 1
+
     def request(self, t: float, step: str, ms: float, failed: bool,
                 campaign: str | None = None, error: str | None = None) -> None:
         i = int(t // self.interval_s) if t > 0 else 0
