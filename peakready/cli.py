@@ -27,7 +27,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     return execute(RunOptions(scenario_path=args.scenario, outdir=args.out,
                               workers=args.workers, strict=args.strict,
                               baseline=args.baseline, find_limit=args.find_limit,
-                              replay=not args.no_replay, master=master))
+                              replay=not args.no_replay, master=master, target=args.target))
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
@@ -169,6 +169,9 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--out", type=Path, help="report folder (default: out/<scenario name>)")
     r.add_argument("--workers", type=int, default=1, help="Locust worker processes")
     r.add_argument("--strict", action="store_true", help="GO WITH WARNINGS exits 1")
+    r.add_argument("--target", metavar="URL",
+                   help="send the load here instead of the scenario's target.base_url "
+                        "(still refused unless loopback or in target.allowed_hosts)")
     r.add_argument("--master", action="store_true",
                    help="run as a Locust master for `peakready worker` processes")
     r.add_argument("--expect-workers", type=int, default=1, metavar="N",

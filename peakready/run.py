@@ -19,6 +19,7 @@ from pathlib import Path
 from types import FrameType
 
 import requests
+from pydantic import ValidationError
 
 import checks
 import reports
@@ -26,7 +27,7 @@ from peakready import __version__
 from peakready.checkrun import run_checks
 from peakready.console import Progress, console
 from peakready.dnsctx import DnsContext
-from peakready.exitcodes import ExitCode
+from peakready.exitcodes import BadInput, ExitCode
 from peakready.findings import CheckContext, Finding, Phase, Status
 from peakready.limit import run_limit
 from peakready.loadrun import Master, run_load
@@ -50,6 +51,7 @@ class RunOptions:
     find_limit: bool = False  # step the rate up from the forecast peak after the replay
     replay: bool = True  # False: find the limit instead of replaying
     master: Master | None = None  # workers on other machines (`peakready worker`)
+    target: str | None = None  # overrides target.base_url (still checked: allowed_hosts)
 
 
 @dataclass
@@ -88,6 +90,18 @@ def make_resolver(scenario: Scenario) -> DnsContext:
     return DnsContext.from_files(email.zone_files, email.nameserver, email.timeout)
 
 
+def with_target(scenario: Scenario, base_url: str) -> Scenario:
+    """The scenario aimed at another URL (staging, a review app), re-validated."""
+    data = scenario.model_dump()
+    data["target"]["base_url"] = base_url
+    try:
+        return Scenario.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        raise BadInput(f"--target {base_url}: {first['msg'].removeprefix('Value error, ')}"
+                       ) from None
+
+
 def _sigterm_as_interrupt(signum: int, frame: FrameType | None) -> None:
     raise KeyboardInterrupt
 
@@ -95,6 +109,8 @@ def _sigterm_as_interrupt(signum: int, frame: FrameType | None) -> None:
 def execute(opts: RunOptions) -> ExitCode:
     """Run a scenario end to end; BadInput propagates (exit 2) before any traffic."""
     scenario = load_scenario(opts.scenario_path)
+    if opts.target:
+        scenario = with_target(scenario, opts.target)
     plan = build_plan(scenario, str(opts.scenario_path))
     baseline = reports.load_report(opts.baseline) if opts.baseline else None  # before traffic
     if not scenario.target.is_demo:

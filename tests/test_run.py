@@ -155,3 +155,30 @@ def test_sigint_during_load_writes_partial_report(tmp_path: Path) -> None:
     assert report["load"]["elapsed_s"] < 100
     assert any(f["code"] == "run-interrupted" for f in report["findings"])
     assert "Partial run" in (out / "report.html").read_text()
+
+
+def test_target_override_is_still_checked_against_allowed_hosts(tmp_path: Path) -> None:
+    scenario = write_scenario(tmp_path / "s.yaml", demo_data())
+    res = peakready("run", str(scenario), "--target", "https://staging.shop.example",
+                    "--out", str(tmp_path / "out"))
+    assert res.returncode == 2
+    assert "refusing to send load to 'staging.shop.example'" in res.stderr
+    bad = peakready("run", str(scenario), "--target", "ftp://x", "--out", str(tmp_path / "o"))
+    assert bad.returncode == 2 and "--target ftp://x" in bad.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_target_override_aims_the_load(tmp_path: Path) -> None:
+    from peakready.demo.server import DemoShop
+
+    data = demo_data(target={"base_url": "http://127.0.0.1:9", "allowed_hosts": []})
+    data["load"].update(duration="3s")
+    data.pop("email", None)
+    scenario = write_scenario(tmp_path / "s.yaml", data)
+    with DemoShop() as shop:
+        res = peakready("run", str(scenario), "--target", shop.url, "--out",
+                        str(tmp_path / "out"))
+    assert res.returncode == 0, res.stderr
+    report = _report(tmp_path / "out")
+    assert report["scenario"]["target"] == shop.url
+    assert report["load"]["requests"] > 0 and report["load"]["failures"] == 0
