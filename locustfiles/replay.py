@@ -10,11 +10,8 @@ is *dropped*. Both are counted, never hidden (coordinated omission).
 The pool starts at the plan's Little's-law estimate and grows, within
 ``max_users``, while tickets queue. The master (or the single local
 process) owns the shape, the abort rule, the progress file and the result;
-workers record and ship their figures with Locust's own reports.
-
-Options (also as environment variables): ``--scenario`` (PEAKREADY_SCENARIO),
-``--plan`` (PEAKREADY_PLAN, default: built from the scenario),
-``--peakready-results`` and ``--peakready-progress``.
+workers record and ship their figures with Locust's own reports. How this
+state is wired into Locust's events is in ``locustfiles/hooks.py``.
 """
 
 from __future__ import annotations
@@ -24,27 +21,21 @@ import gc
 import json
 import logging
 import math
-import os
-import signal
 import time
 from dataclasses import dataclass, field
-from functools import partial
-from pathlib import Path
 from typing import Any, NamedTuple
 
 import gevent
 import gevent.queue
-from locust import LoadTestShape, events
+from locust import LoadTestShape
 from locust.env import Environment
-from locust.runners import MasterRunner, WorkerRunner
+from locust.runners import MasterRunner
 
-from peakready.exitcodes import BadInput
 from peakready.limit import judge_step
-from peakready.plan import Arrival, Plan, arrivals, build_plan
+from peakready.plan import Arrival, Plan, arrivals
 from peakready.recorder import Recorder
-from peakready.results import CpuWarning, Health, LoadResult, RunStatus
-from peakready.safety import host_allowed
-from peakready.scenario import Scenario, load_scenario
+from peakready.results import Health, LoadResult, RunStatus
+from peakready.scenario import Scenario
 
 log = logging.getLogger("peakready")
 REPORT_KEY = "peakready"
@@ -123,17 +114,14 @@ class Replay:
             self.queue.put(Ticket(a, self.t0 + a.t))
         self.scheduling_done = True
 
-    def take(self) -> Ticket | None:
-        """Next session start for a free user; None if there is none yet."""
+    def take(self) -> Ticket:
+        """The next session start, for a free user: waits until there is one.
+
+        No timeout: Locust stops a user by killing its greenlet, so a waiting
+        user needs no timer (a timer per wait costs CPU on the hot path)."""
         load = self.scenario.load
         while True:
-            try:  # the fast path under load: no timer is armed
-                ticket = self.queue.get_nowait()
-            except gevent.queue.Empty:
-                try:
-                    ticket = self.queue.get(timeout=0.5)
-                except gevent.queue.Empty:
-                    return None
+            ticket = self.queue.get()
             a = ticket.arrival
             now = time.monotonic()
             waited = now - ticket.due
@@ -271,234 +259,3 @@ class ReplayShape(LoadTestShape):
         if r.t0 is not None:
             r.recorder.users(r.now(), self.users)
         return self.users, max(50.0, float(self.users))
-
-
-# -- Locust wiring -------------------------------------------------------------
-@events.init_command_line_parser.add_listener
-def _options(parser: Any) -> None:
-    parser.add_argument("--scenario", env_var="PEAKREADY_SCENARIO", default="",
-                        help="peakready scenario file")
-    parser.add_argument("--plan", env_var="PEAKREADY_PLAN", default="",
-                        help="plan.json from `peakready plan` (default: built from the scenario)")
-    parser.add_argument("--peakready-results", env_var="PEAKREADY_RESULTS", default="",
-                        help="where to write the result JSON")
-    parser.add_argument("--peakready-progress", env_var="PEAKREADY_PROGRESS", default="",
-                        help="where to append one progress line per second")
-
-
-def _refuse(env: Environment, message: str) -> None:
-    log.error("%s", message)
-    env.process_exit_code = 2
-    if env.runner is not None:
-        gevent.spawn(env.runner.quit)
-
-
-@events.init.add_listener
-def _init(environment: Environment, **_: Any) -> None:
-    global REPLAY
-    opts = environment.parsed_options
-    path = getattr(opts, "scenario", "") if opts else ""
-    if not path:
-        raise SystemExit("peakready: give the scenario with --scenario FILE or PEAKREADY_SCENARIO")
-    worker = isinstance(environment.runner, WorkerRunner)
-    try:
-        scenario = load_scenario(path)
-        if worker:  # the plan comes from the master: no history file needed here
-            environment.runner.register_message(START_MSG, partial(_on_start_message,
-                                                                   scenario=scenario))
-            return
-        plan_path = getattr(opts, "plan", "")
-        plan = (Plan.model_validate_json(Path(plan_path).read_text(encoding="utf-8"))
-                if plan_path else build_plan(scenario, path))
-    except BadInput as exc:
-        raise SystemExit(exc.render()) from None
-    environment.shape_class = environment.shape_class or ReplayShape()
-    REPLAY = Replay(environment, scenario, plan, Recorder(plan.interval_s))
-    if environment.runner is not None:
-        # While a shape runs, headless Locust has no SIGTERM handler yet (it
-        # installs one after the shape ends): stop cleanly, as on Ctrl-C, so the
-        # result is written when Kubernetes or CI sends SIGTERM.
-        gevent.signal_handler(signal.SIGTERM, _on_sigterm, environment)
-
-
-def _on_sigterm(environment: Environment) -> None:
-    r = REPLAY
-    if r is not None and r.status is RunStatus.COMPLETED:
-        r.status = RunStatus.INTERRUPTED
-        r.stop_reason = "stopped by SIGTERM"
-    gevent.spawn(environment.runner.quit)
-
-
-def host_problem(environment: Environment) -> str | None:
-    r = REPLAY
-    host = environment.host or ""
-    from urllib.parse import urlsplit
-    name = urlsplit(host).hostname or ""
-    if not name:
-        return "peakready: no target host; pass --host http://127.0.0.1:PORT"
-    if r and not host_allowed(name, r.scenario.target.allowed_hosts):
-        return (f"peakready: refusing to send load to {name!r}: not loopback and not in the "
-                "scenario's target.allowed_hosts")
-    return None
-
-
-@events.test_start.add_listener
-def _test_start(environment: Environment, **_: Any) -> None:
-    if isinstance(environment.runner, WorkerRunner):
-        return
-    problem = host_problem(environment)
-    if problem:
-        _refuse(environment, problem)
-
-
-@events.spawning_complete.add_listener
-def _spawned(user_count: int, **_: Any) -> None:
-    r = REPLAY
-    if r is None or r.t0 is not None:
-        return
-    runner = r.env.runner
-    if isinstance(runner, WorkerRunner):
-        return  # waits for the master's start message
-    if isinstance(runner, MasterRunner):
-        count = runner.worker_count
-        t0_wall = time.time() + 0.5  # every worker starts its clock at the same instant
-        plan_json = r.plan.model_dump_json()
-        for i, client_id in enumerate(sorted(runner.clients, key=runner.get_worker_index)):
-            runner.send_message(START_MSG, {"t0_wall": t0_wall, "index": i, "count": count,
-                                            "plan": plan_json}, client_id=client_id)
-        r.t0 = time.monotonic() + 0.5
-        r.workers = count
-        r.started_wall = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-    else:
-        r.start(0, 1, time.monotonic())
-    opts = r.env.parsed_options
-    gevent.spawn(_supervise, getattr(opts, "peakready_progress", ""))
-
-
-def _on_start_message(environment: Environment, msg: Any, scenario: Scenario,
-                      **_: Any) -> None:
-    """Worker: the master's plan and this worker's share; start the clock."""
-    global REPLAY
-    if REPLAY is not None and REPLAY.t0 is not None:
-        return
-    plan = Plan.model_validate_json(msg.data["plan"])
-    REPLAY = Replay(environment, scenario, plan, Recorder(plan.interval_s))
-    problem = host_problem(environment)
-    if problem:  # defence in depth: the master checked too
-        log.error("%s", problem)
-        return
-    data = msg.data
-    REPLAY.start(data["index"], data["count"],
-                 time.monotonic() + (data["t0_wall"] - time.time()))
-
-
-def _supervise(progress_path: str) -> None:
-    """Master/local: progress line, abort rule and histogram compaction, each second."""
-    r = REPLAY
-    last: dict[str, Any] = {}
-    while r is not None and r.status is RunStatus.COMPLETED and r.env.runner.state not in (
-            "stopped", "quitting"):
-        if progress_path:
-            last = r.write_progress(progress_path, last)
-        r.abort_if_failing()
-        r.judge_limit()
-        runner = r.env.runner
-        if isinstance(runner, MasterRunner):
-            for node in runner.clients.missing:
-                if node.id not in r.health.missing_workers:
-                    r.health.missing_workers.append(node.id)
-                    log.error("worker %s went missing at %.0fs", node.id, r.now())
-        r.recorder.compact(r.recorder.index(r.now()) - 1)
-        gevent.sleep(1.0)
-
-
-@events.request.add_listener
-def _on_request(request_type: str, name: str, response_time: float, exception: Any,
-                context: dict[str, Any] | None = None, **_: Any) -> None:
-    r = REPLAY
-    if r is None or r.t0 is None:
-        return
-    failed = exception is not None
-    r.recorder.request(r.now(), name, response_time or 0.0, failed,
-                       (context or {}).get("campaign"),
-                       _describe(exception) if failed else None)
-
-
-def _describe(exc: Any) -> str:
-    text = str(exc) or type(exc).__name__
-    return text.splitlines()[0][:300]
-
-
-@events.cpu_warning.add_listener
-def _cpu(environment: Environment, cpu_usage: float, **_: Any) -> None:
-    r = REPLAY
-    if r is not None and not isinstance(environment.runner, WorkerRunner):
-        r.health.cpu_warnings.append(CpuWarning(worker="local", at_s=round(r.now(), 1),
-                                                cpu_percent=cpu_usage))
-
-
-@events.report_to_master.add_listener
-def _report(client_id: str, data: dict[str, Any]) -> None:
-    r = REPLAY
-    if r is not None:
-        data[REPORT_KEY] = {"recorder": r.recorder.drain(), "figures": r.figures()}
-
-
-@events.worker_report.add_listener
-def _worker_report(client_id: str, data: dict[str, Any]) -> None:
-    r = REPLAY
-    part = data.get(REPORT_KEY)
-    if r is None or not part:
-        return
-    r.recorder.absorb(part["recorder"])
-    r.worker_figures[client_id] = part["figures"]
-    cpu = data.get("current_cpu_usage", 0)
-    if cpu > 90 and r.t0 is not None:
-        r.health.cpu_warnings.append(
-            CpuWarning(worker=client_id, at_s=round(r.now(), 1), cpu_percent=cpu))
-
-
-@events.test_stop.add_listener
-def _test_stop(environment: Environment, **_: Any) -> None:
-    r = REPLAY
-    if r is None:
-        return
-    if not isinstance(environment.runner, MasterRunner):
-        r.drop_queued()
-    if not isinstance(environment.runner, WorkerRunner):
-        _write_result(environment)
-
-
-@events.quitting.add_listener
-def _quitting(environment: Environment, **_: Any) -> None:
-    r = REPLAY
-    if r is not None and not r.written and not isinstance(environment.runner, WorkerRunner):
-        if r.status is RunStatus.COMPLETED and not r.finished():
-            r.status = RunStatus.INTERRUPTED
-            r.stop_reason = "the load was stopped before the plan ended"
-        _write_result(environment)
-
-
-@events.quit.add_listener
-def _quit(exit_code: int, **_: Any) -> None:
-    """Write the result once more at the very end: a master only has its workers'
-    final figures (sent when they quit) after test_stop has fired."""
-    r = REPLAY
-    if r is not None and isinstance(r.env.runner, MasterRunner):
-        _write_result(r.env)
-
-
-def _write_result(environment: Environment) -> None:
-    r = REPLAY
-    if r is None or r.t0 is None:
-        return
-    if r.status is RunStatus.COMPLETED and not r.finished():
-        r.status = RunStatus.INTERRUPTED
-        r.stop_reason = "the load was stopped before the plan ended"
-    path = getattr(environment.parsed_options, "peakready_results", "")
-    if path:
-        tmp = f"{path}.tmp"
-        with open(tmp, "w", encoding="utf-8") as fh:
-            fh.write(r.result().model_dump_json())
-        os.replace(tmp, path)
-    r.written = True

@@ -25,7 +25,7 @@ from locust import constant, events, task
 from locust.contrib.fasthttp import FastHttpUser
 from locust.env import Environment
 
-from locustfiles import replay
+from locustfiles import hooks, replay  # hooks: registers the Locust event listeners
 from locustfiles.replay import ReplayShape, Ticket
 from peakready import flows as F
 from peakready.flows import FlowKind
@@ -56,7 +56,7 @@ class QuietCookieJar(CookieJar):
 
 @events.test_start.add_listener
 def _load_catalog(environment: Environment, **_: Any) -> None:
-    if CATALOG or replay.host_problem(environment):
+    if CATALOG or hooks.host_problem(environment):
         return
     try:
         resp = requests.get(f"{environment.host}/api/products", timeout=10)
@@ -87,7 +87,8 @@ class ShopSession(FastHttpUser):
 
     @task
     def sessions(self) -> None:
-        """Serve session starts back to back until none comes for a while.
+        """Serve session starts back to back for as long as this user lives
+        (Locust stops a user by killing its greenlet).
 
         Looping here rather than returning to Locust after each session saves
         its task-scheduling overhead per session (see bench/generator.py).
@@ -96,7 +97,8 @@ class ShopSession(FastHttpUser):
         if r is None or r.t0 is None:
             gevent.sleep(0.2)
             return
-        while (ticket := r.take()) is not None:
+        while True:
+            ticket = r.take()
             a = ticket.arrival
             self._ctx = {"campaign": a.campaign, "flow": a.flow}
             r.busy += 1

@@ -1,0 +1,263 @@
+"""Locust event wiring of the replay: options, start and stop, the master's
+supervision (progress, abort rule, find-limit judge), request recording,
+worker reports and the result file.
+
+Options (also as environment variables): ``--scenario`` (PEAKREADY_SCENARIO),
+``--plan`` (PEAKREADY_PLAN, default: built from the scenario),
+``--peakready-results`` and ``--peakready-progress``. A worker takes its plan
+from the master's start message, so it needs no history file.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import signal
+import time
+from functools import partial
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import gevent
+from locust import events
+from locust.env import Environment
+from locust.runners import MasterRunner, WorkerRunner
+
+from locustfiles import replay
+from locustfiles.replay import REPORT_KEY, START_MSG, Replay, ReplayShape, log
+from peakready.exitcodes import BadInput
+from peakready.plan import Plan, build_plan
+from peakready.recorder import Recorder
+from peakready.results import CpuWarning, RunStatus
+from peakready.safety import host_allowed
+from peakready.scenario import Scenario, load_scenario
+
+
+@events.init_command_line_parser.add_listener
+def _options(parser: Any) -> None:
+    parser.add_argument("--scenario", env_var="PEAKREADY_SCENARIO", default="",
+                        help="peakready scenario file")
+    parser.add_argument("--plan", env_var="PEAKREADY_PLAN", default="",
+                        help="plan.json from `peakready plan` (default: built from the scenario)")
+    parser.add_argument("--peakready-results", env_var="PEAKREADY_RESULTS", default="",
+                        help="where to write the result JSON")
+    parser.add_argument("--peakready-progress", env_var="PEAKREADY_PROGRESS", default="",
+                        help="where to append one progress line per second")
+
+
+def _refuse(env: Environment, message: str) -> None:
+    log.error("%s", message)
+    env.process_exit_code = 2
+    if env.runner is not None:
+        gevent.spawn(env.runner.quit)
+
+
+@events.init.add_listener
+def _init(environment: Environment, **_: Any) -> None:
+    opts = environment.parsed_options
+    path = getattr(opts, "scenario", "") if opts else ""
+    if not path:
+        raise SystemExit("peakready: give the scenario with --scenario FILE or PEAKREADY_SCENARIO")
+    worker = isinstance(environment.runner, WorkerRunner)
+    try:
+        scenario = load_scenario(path)
+        if worker:  # the plan comes from the master: no history file needed here
+            environment.runner.register_message(START_MSG, partial(_on_start_message,
+                                                                   scenario=scenario))
+            return
+        plan_path = getattr(opts, "plan", "")
+        plan = (Plan.model_validate_json(Path(plan_path).read_text(encoding="utf-8"))
+                if plan_path else build_plan(scenario, path))
+    except BadInput as exc:
+        raise SystemExit(exc.render()) from None
+    environment.shape_class = environment.shape_class or ReplayShape()
+    replay.REPLAY = Replay(environment, scenario, plan, Recorder(plan.interval_s))
+    if environment.runner is not None:
+        # While a shape runs, headless Locust has no SIGTERM handler yet (it
+        # installs one after the shape ends): stop cleanly, as on Ctrl-C, so the
+        # result is written when Kubernetes or CI sends SIGTERM.
+        gevent.signal_handler(signal.SIGTERM, _on_sigterm, environment)
+
+
+def _on_sigterm(environment: Environment) -> None:
+    r = replay.REPLAY
+    if r is not None and r.status is RunStatus.COMPLETED:
+        r.status = RunStatus.INTERRUPTED
+        r.stop_reason = "stopped by SIGTERM"
+    gevent.spawn(environment.runner.quit)
+
+
+def host_problem(environment: Environment) -> str | None:
+    r = replay.REPLAY
+    host = environment.host or ""
+    name = urlsplit(host).hostname or ""
+    if not name:
+        return "peakready: no target host; pass --host http://127.0.0.1:PORT"
+    if r and not host_allowed(name, r.scenario.target.allowed_hosts):
+        return (f"peakready: refusing to send load to {name!r}: not loopback and not in the "
+                "scenario's target.allowed_hosts")
+    return None
+
+
+@events.test_start.add_listener
+def _test_start(environment: Environment, **_: Any) -> None:
+    if isinstance(environment.runner, WorkerRunner):
+        return
+    problem = host_problem(environment)
+    if problem:
+        _refuse(environment, problem)
+
+
+@events.spawning_complete.add_listener
+def _spawned(user_count: int, **_: Any) -> None:
+    r = replay.REPLAY
+    if r is None or r.t0 is not None:
+        return
+    runner = r.env.runner
+    if isinstance(runner, WorkerRunner):
+        return  # waits for the master's start message
+    if isinstance(runner, MasterRunner):
+        count = runner.worker_count
+        t0_wall = time.time() + 0.5  # every worker starts its clock at the same instant
+        plan_json = r.plan.model_dump_json()
+        for i, client_id in enumerate(sorted(runner.clients, key=runner.get_worker_index)):
+            runner.send_message(START_MSG, {"t0_wall": t0_wall, "index": i, "count": count,
+                                            "plan": plan_json}, client_id=client_id)
+        r.t0 = time.monotonic() + 0.5
+        r.workers = count
+        r.started_wall = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    else:
+        r.start(0, 1, time.monotonic())
+    opts = r.env.parsed_options
+    gevent.spawn(_supervise, getattr(opts, "peakready_progress", ""))
+
+
+def _on_start_message(environment: Environment, msg: Any, scenario: Scenario,
+                      **_: Any) -> None:
+    """Worker: the master's plan and this worker's share; start the clock."""
+    if replay.REPLAY is not None and replay.REPLAY.t0 is not None:
+        return
+    plan = Plan.model_validate_json(msg.data["plan"])
+    replay.REPLAY = Replay(environment, scenario, plan, Recorder(plan.interval_s))
+    problem = host_problem(environment)
+    if problem:  # defence in depth: the master checked too
+        log.error("%s", problem)
+        return
+    data = msg.data
+    replay.REPLAY.start(data["index"], data["count"],
+                 time.monotonic() + (data["t0_wall"] - time.time()))
+
+
+def _supervise(progress_path: str) -> None:
+    """Master/local: progress line, abort rule and histogram compaction, each second."""
+    r = replay.REPLAY
+    last: dict[str, Any] = {}
+    while r is not None and r.status is RunStatus.COMPLETED and r.env.runner.state not in (
+            "stopped", "quitting"):
+        if progress_path:
+            last = r.write_progress(progress_path, last)
+        r.abort_if_failing()
+        r.judge_limit()
+        runner = r.env.runner
+        if isinstance(runner, MasterRunner):
+            for node in runner.clients.missing:
+                if node.id not in r.health.missing_workers:
+                    r.health.missing_workers.append(node.id)
+                    log.error("worker %s went missing at %.0fs", node.id, r.now())
+        r.recorder.compact(r.recorder.index(r.now()) - 1)
+        gevent.sleep(1.0)
+
+
+@events.request.add_listener
+def _on_request(request_type: str, name: str, response_time: float, exception: Any,
+                context: dict[str, Any] | None = None, **_: Any) -> None:
+    r = replay.REPLAY
+    if r is None or r.t0 is None:
+        return
+    if exception is None:  # the hot path: one call, no allocations
+        r.recorder.request(time.monotonic() - r.t0, name, response_time or 0.0, False,
+                           context.get("campaign") if context else None)
+    else:
+        r.recorder.request(r.now(), name, response_time or 0.0, True,
+                           context.get("campaign") if context else None, _describe(exception))
+
+
+def _describe(exc: Any) -> str:
+    text = str(exc) or type(exc).__name__
+    return text.splitlines()[0][:300]
+
+
+@events.cpu_warning.add_listener
+def _cpu(environment: Environment, cpu_usage: float, **_: Any) -> None:
+    r = replay.REPLAY
+    if r is not None and not isinstance(environment.runner, WorkerRunner):
+        r.health.cpu_warnings.append(CpuWarning(worker="local", at_s=round(r.now(), 1),
+                                                cpu_percent=cpu_usage))
+
+
+@events.report_to_master.add_listener
+def _report(client_id: str, data: dict[str, Any]) -> None:
+    r = replay.REPLAY
+    if r is not None:
+        data[REPORT_KEY] = {"recorder": r.recorder.drain(), "figures": r.figures()}
+
+
+@events.worker_report.add_listener
+def _worker_report(client_id: str, data: dict[str, Any]) -> None:
+    r = replay.REPLAY
+    part = data.get(REPORT_KEY)
+    if r is None or not part:
+        return
+    r.recorder.absorb(part["recorder"])
+    r.worker_figures[client_id] = part["figures"]
+    cpu = data.get("current_cpu_usage", 0)
+    if cpu > 90 and r.t0 is not None:
+        r.health.cpu_warnings.append(
+            CpuWarning(worker=client_id, at_s=round(r.now(), 1), cpu_percent=cpu))
+
+
+@events.test_stop.add_listener
+def _test_stop(environment: Environment, **_: Any) -> None:
+    r = replay.REPLAY
+    if r is None:
+        return
+    if not isinstance(environment.runner, MasterRunner):
+        r.drop_queued()
+    if not isinstance(environment.runner, WorkerRunner):
+        _write_result(environment)
+
+
+@events.quitting.add_listener
+def _quitting(environment: Environment, **_: Any) -> None:
+    r = replay.REPLAY
+    if r is not None and not r.written and not isinstance(environment.runner, WorkerRunner):
+        if r.status is RunStatus.COMPLETED and not r.finished():
+            r.status = RunStatus.INTERRUPTED
+            r.stop_reason = "the load was stopped before the plan ended"
+        _write_result(environment)
+
+
+@events.quit.add_listener
+def _quit(exit_code: int, **_: Any) -> None:
+    """Write the result once more at the very end: a master only has its workers'
+    final figures (sent when they quit) after test_stop has fired."""
+    r = replay.REPLAY
+    if r is not None and isinstance(r.env.runner, MasterRunner):
+        _write_result(r.env)
+
+
+def _write_result(environment: Environment) -> None:
+    r = replay.REPLAY
+    if r is None or r.t0 is None:
+        return
+    if r.status is RunStatus.COMPLETED and not r.finished():
+        r.status = RunStatus.INTERRUPTED
+        r.stop_reason = "the load was stopped before the plan ended"
+    path = getattr(environment.parsed_options, "peakready_results", "")
+    if path:
+        tmp = f"{path}.tmp"
+        with open(tmp, "w", encoding="utf-8") as fh:
+            fh.write(r.result().model_dump_json())
+        os.replace(tmp, path)
+    r.written = True
