@@ -27,7 +27,7 @@ from typing import Any
 from peakready.findings import Check, CheckContext, Finding, Phase, Status
 from peakready.flows import LANDING_SCHEDULED
 from peakready.results import LoadResult, RunStatus
-from peakready.scenario import Slos
+from peakready.sloconfig import Slos
 from peakready.sloeval import breaches, interval_breaches
 
 MIN_REQUESTS = 5  # fewer samples than this say nothing about a percentile

@@ -27,12 +27,14 @@ from peakready.emailconfig import Email
 from peakready.emailconfig import bind as bind_email
 from peakready.exitcodes import BadInput
 from peakready.findings import Level
-from peakready.flows import ALL_STEPS, FlowKind
+from peakready.flows import FlowKind
 from peakready.linkconfig import Links
 from peakready.linkset import bind as bind_links
+from peakready.loadconfig import Load
 from peakready.shops.config import PromoSection
+from peakready.sloconfig import Slos
 from peakready.traffic.config import Traffic
-from peakready.units import Duration, Strict
+from peakready.units import Strict
 from peakready.yamlpos import LineIndex, format_loc
 
 DEMO = "demo"
@@ -94,72 +96,6 @@ class Target(_Strict):
         return self
 
 
-class ThinkTime(_Strict):
-    """The pause between a session's steps, drawn uniformly from [min, max]."""
-
-    min: Duration = Field(0.5, ge=0)
-    max: Duration = Field(2.0, ge=0)
-
-    @model_validator(mode="after")
-    def _order(self) -> ThinkTime:
-        if self.max < self.min:
-            raise ValueError("max must be >= min")
-        return self
-
-
-class FindLimit(_Strict):
-    """`run --find-limit`: a staircase of arrival rates from the forecast peak up."""
-
-    factors: list[float] = Field(
-        default_factory=lambda: [1.0, 1.25, 1.5, 2.0, 2.5, 3.0, 4.0],
-        min_length=1, description="Steps, as multiples of the forecast peak rate.")
-    step_duration: Duration = Field(60, gt=0, description="How long each step is held.")
-
-    @field_validator("factors")
-    @classmethod
-    def _increasing(cls, v: list[float]) -> list[float]:
-        if any(f <= 0 for f in v) or v != sorted(v):
-            raise ValueError("must be positive and increasing, e.g. [1, 1.5, 2, 3]")
-        return v
-
-
-class Load(_Strict):
-    arrival_rate: float | None = Field(
-        None, gt=0, description="Session starts per second (open model), constant; "
-        "or replay `traffic.history` instead.")
-    duration: Duration | None = Field(None, gt=0, description="How long to send load at "
-                                      "arrival_rate.")
-    max_sessions_per_min: float | None = Field(
-        None, gt=0, description="Cap on the planned arrival rate; the plan says when it bites.")
-    interval: Duration | None = Field(
-        None, gt=0, description="Resolution of the recorded series; default 10s for runs "
-        "shorter than 30 minutes, else 1 minute.")
-    max_request_rate: float = Field(
-        500, gt=0, description="Safety cap on requests per second across all workers.")
-    max_users: int = Field(2000, gt=0, description="Cap on the pool of Locust users.")
-    think_time: ThinkTime = Field(default_factory=ThinkTime)
-    late_tolerance: Duration = Field(
-        1.0, gt=0, description="A session start that waits longer for a free user is late.")
-    drop_after: Duration = Field(
-        30.0, gt=0, description="A session start never served within this is dropped.")
-    max_late_fraction: float = Field(
-        0.05, ge=0, le=1, description="More late or dropped starts than this make the "
-        "run INCONCLUSIVE: the generator did not deliver the plan.")
-    abort_error_rate: float = Field(
-        0.5, gt=0, le=1, description="Stop early when the error rate stays above this...")
-    abort_window: Duration = Field(30.0, gt=0, description="...for this long.")
-    request_timeout: Duration = Field(30.0, gt=0, description="A request slower than this "
-                                      "fails.")
-    seed: int = Field(1, description="Seed of the session draws: the same seed replays the "
-                      "same sessions.")
-    find_limit: FindLimit = Field(default_factory=lambda: FindLimit())
-
-    def series_interval(self) -> float:
-        if self.interval:
-            return self.interval
-        return 10.0 if (self.duration or 0) < 1800 else 60.0
-
-
 class Flow(_Strict):
     name: str = Field(min_length=1, description="Name in the report and in `slos`.")
     kind: FlowKind = Field(description="How deep the session goes: lands and leaves, "
@@ -190,42 +126,6 @@ class Campaign(_Strict):
         parts = urlsplit(self.landing or self.link)
         path = parts.path or "/"
         return f"{path}?{parts.query}" if parts.query else path
-
-
-class StepSlo(_Strict):
-    p95_ms: float | None = Field(None, gt=0, description="Highest 95th percentile latency, ms.")
-    p99_ms: float | None = Field(None, gt=0, description="Highest 99th percentile latency, ms.")
-    max_error_rate: float | None = Field(None, ge=0, le=1, description="Highest share of "
-                                         "failed requests.")
-
-
-class Slos(_Strict):
-    steps: dict[str, StepSlo] = Field(
-        default_factory=lambda: {"*": StepSlo(p95_ms=1000, p99_ms=3000, max_error_rate=0.01)},
-        description="Per flow step (`*` = every step not listed).")
-    checkout_success_rate: float = Field(0.98, ge=0, le=1, description="Lowest share of "
-                                         "checkout attempts that must end in an order.")
-    interval_tolerance: float = Field(
-        0.1, ge=0, le=1, description="Share of intervals a step may breach its SLO in "
-        "(over the run it must hold regardless); beyond it the step fails.")
-    min_interval_samples: int = Field(
-        20, ge=1, description="An interval with fewer requests of a step is not judged.")
-    max_dropped_rate: float | None = Field(
-        None, ge=0, le=1, description="Most session starts that may be dropped.")
-    min_headroom: float | None = Field(
-        None, gt=0, description="Required headroom (limit / forecast peak) from "
-        "`run --find-limit`, e.g. 1.5.")
-
-    @field_validator("steps")
-    @classmethod
-    def _known_steps(cls, v: dict[str, StepSlo]) -> dict[str, StepSlo]:
-        unknown = [k for k in v if k != "*" and k not in ALL_STEPS]
-        if unknown:
-            raise ValueError(f"unknown step {unknown[0]!r}; steps are: * {' '.join(ALL_STEPS)}")
-        return v
-
-    def for_step(self, step: str) -> StepSlo | None:
-        return self.steps.get(step) or self.steps.get("*")
 
 
 class CheckPolicy(_Strict):

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from peakready.flows import LANDING_SCHEDULED
 from peakready.results import Interval, LoadResult, StepStats
-from peakready.scenario import Slos, StepSlo
+from peakready.sloconfig import Slos, StepSlo
 
 
 def breaches(slo: StepSlo, st: StepStats) -> list[str]:
