@@ -58,3 +58,13 @@ def peakready(*args: str, timeout: float = 240, **kw: Any) -> subprocess.Complet
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     return subprocess.run([sys.executable, "-m", "peakready", *args], capture_output=True,
                           text=True, timeout=timeout, env=env, **kw)
+
+
+def yaml_cases(folder: Path) -> list[Any]:
+    """Every case of every ``*.yaml`` in ``folder`` (a mapping of name → case),
+    as pytest params with ids ``file::name`` (sqlfluff-style case files)."""
+    out = []
+    for path in sorted(folder.glob("*.yaml")):
+        for name, case in yaml.safe_load(path.read_text()).items():
+            out.append(pytest.param(case, id=f"{path.stem}::{name}"))
+    return out

@@ -14,7 +14,6 @@ from typing import Any
 
 import pytest
 import requests
-import yaml
 
 import checks
 from checks import promo, promo_rules
@@ -24,7 +23,7 @@ from peakready.findings import CheckContext, Phase, Status
 from peakready.scenario import Scenario
 from peakready.shops import MutationRefused, Totals, make_shop
 from peakready.shops.config import CodeExpectation
-from tests.conftest import demo_data
+from tests.conftest import demo_data, yaml_cases
 
 CASES = Path(__file__).parent / "cases" / "promo"
 TZ = zoneinfo.ZoneInfo("Europe/Berlin")
@@ -32,11 +31,7 @@ _REL = re.compile(r"^(now|today)(?:([+-])(?:(\d+)d)?(?:(\d+)h)?)?$")
 
 
 def _cases() -> list[Any]:
-    out = []
-    for path in sorted(CASES.glob("*.yaml")):
-        for name, case in yaml.safe_load(path.read_text()).items():
-            out.append(pytest.param(case, id=f"{path.stem}::{name}"))
-    return out
+    return yaml_cases(CASES)
 
 
 def _when(value: Any, now: dt.datetime) -> Any:

@@ -7,24 +7,19 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from checks import utm
 from peakready.findings import CheckContext, Status
 from peakready.linkconfig import Links
 from peakready.linkset import LinkEntry
 from peakready.scenario import Scenario
-from tests.conftest import demo_data
+from tests.conftest import demo_data, yaml_cases
 
 CASES = Path(__file__).parent / "cases" / "utm"
 
 
 def _cases() -> list[Any]:
-    out = []
-    for path in sorted(CASES.glob("*.yaml")):
-        for name, case in yaml.safe_load(path.read_text()).items():
-            out.append(pytest.param(case, id=f"{path.stem}::{name}"))
-    return out
+    return yaml_cases(CASES)
 
 
 @pytest.mark.parametrize("case", _cases())
