@@ -229,7 +229,7 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("domains", nargs="+", metavar="DOMAIN")
     e.add_argument("--selector", action="append", metavar="S",
                    help="DKIM selector (repeatable; default: probe common ESP selectors)")
-    e.add_argument("--nameserver", metavar="IP[:PORT]",
+    e.add_argument("--nameserver", metavar="HOST[:PORT]",
                    help="ask this server instead of the system resolver")
     e.add_argument("--zone-file", action="append", type=Path, metavar="FILE",
                    help="planned zone file, answered before live DNS (repeatable)")

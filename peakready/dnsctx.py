@@ -32,7 +32,7 @@ import dns.rdata
 import dns.rdatatype
 import dns.resolver
 
-from peakready.emailconfig import split_nameserver
+from peakready.emailconfig import resolve_nameserver, split_nameserver
 from peakready.zonefile import PlannedZone, load_zones
 
 MAX_CNAME_HOPS = 8
@@ -93,9 +93,9 @@ class DnsContext:
         self.zones = sorted(zones, key=lambda z: len(z.origin.labels), reverse=True)
         if resolver is None:
             if nameserver:
-                ip, port = split_nameserver(nameserver)
+                host, port = split_nameserver(nameserver)
                 resolver = dns.resolver.Resolver(configure=False)
-                resolver.nameservers = [ip]
+                resolver.nameservers = [resolve_nameserver(host)]
                 resolver.port = port
             else:
                 try:

@@ -7,7 +7,7 @@ email:
     - hearth-home.example                  # DKIM: common ESP selectors are probed
     - {name: news.hearth-home.example, selectors: [hh2025, s1]}
   zone_files: [demo-email.zone]            # answered before live DNS (pre-flight)
-  nameserver: 127.0.0.1:5353               # optional IP[:PORT]; default: the system resolver
+  nameserver: 127.0.0.1:5353               # optional HOST[:PORT]; default: the system resolver
   timeout: 5s                              # per DNS lookup
 ```
 
@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+import socket
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -46,7 +47,9 @@ def domain_name(value: str) -> str:
 
 
 def split_nameserver(spec: str) -> tuple[str, int]:
-    """``IP[:PORT]`` or ``[IPv6]:PORT`` (or a bare IPv6 address) -> (IP, port)."""
+    """``HOST[:PORT]``, ``IP[:PORT]`` or ``[IPv6]:PORT`` (or a bare IPv6 address)
+    -> (host, port). A host name is resolved when the nameserver is used
+    (``resolve_nameserver``), not here: validation never touches the network."""
     host, port = spec.strip(), "53"
     if host.startswith("["):
         host, _, rest = host[1:].partition("]")
@@ -56,11 +59,27 @@ def split_nameserver(spec: str) -> tuple[str, int]:
     try:
         ipaddress.ip_address(host)
     except ValueError:
-        raise ValueError(f"{spec!r}: give the nameserver as IP[:PORT], such as "
-                         "127.0.0.1:5353 or [::1]:53") from None
+        if host != "localhost" and not _DOMAIN.match(host.lower()):
+            raise ValueError(f"{spec!r}: give the nameserver as HOST[:PORT] or IP[:PORT], "
+                             "such as ns1.example.net, 127.0.0.1:5353 or [::1]:53") from None
     if not port.isdigit() or not 0 < int(port) < 65536:
         raise ValueError(f"{spec!r}: the port must be a number from 1 to 65535")
     return host, int(port)
+
+
+def resolve_nameserver(host: str) -> str:
+    """The IP address to send DNS questions to (a host name asks the system)."""
+    try:
+        ipaddress.ip_address(host)
+        return host
+    except ValueError:
+        pass
+    try:
+        infos = socket.getaddrinfo(host, 53, type=socket.SOCK_DGRAM)
+    except OSError as exc:
+        raise BadInput(f"nameserver {host!r}: cannot resolve it ({exc}); give its IP "
+                       "address instead") from None
+    return str(infos[0][4][0])
 
 
 def _entry(value: Any) -> Any:
@@ -95,7 +114,7 @@ class Email(Strict):
         default_factory=list, description="Planned zone files, answered before live DNS "
         "(pre-flight). Relative to the scenario file.")
     nameserver: str | None = Field(
-        None, description="IP[:PORT] of a nameserver to ask instead of the system resolver.")
+        None, description="HOST[:PORT] of a nameserver to ask instead of the system resolver.")
     # at most 20 s: a domain's deadline is twice this, within the check's 60 s
     timeout: Duration = Field(5.0, gt=0, le=20, description="Per DNS lookup.")
 

@@ -33,6 +33,11 @@ def test_verdict_and_exit_code(nsd: NsdServer, args: list[str], verdict: str,
     assert [d["domain"] for d in doc["domains"]] == [a for a in args if a.endswith(".test")]
 
 
+def test_nameserver_by_host_name(nsd: NsdServer) -> None:
+    rc, doc = _json("esp.test", "--selector", "s1", "--nameserver", f"localhost:{nsd.port}")
+    assert (doc["verdict"], rc) == ("GO", 0)
+
+
 def test_one_verdict_per_domain(nsd: NsdServer) -> None:
     _, doc = _json("eleven.spf.test", "esp.test", "--selector", "s1",
                    "--nameserver", nsd.address)
@@ -75,7 +80,7 @@ def test_table_shows_records_as_text(nsd: NsdServer) -> None:
 
 @pytest.mark.parametrize(("args", "message"), [
     (["not_a domain"], "not a domain name"),
-    (["shop.example", "--nameserver", "dns.example"], "IP[:PORT]"),
+    (["shop.example", "--nameserver", "not a host"], "HOST[:PORT]"),
     (["shop.example", "--nameserver", "127.0.0.1:99999"], "port"),
     (["shop.example", "--selector", "bad selector"], "not a DKIM selector"),
     (["shop.example", "--zone-file", "/nonexistent.zone"], "no such file"),

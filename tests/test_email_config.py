@@ -58,7 +58,7 @@ def _problems(email: object) -> list[str]:
     ({"domains": [{"name": "a.example", "selector": ["s1"]}]}, "selector: unknown key"),
     ({"domains": [{"name": "a.example", "selectors": ["s 1"]}]}, "not a DKIM selector"),
     ({"domains": ["a.example", "A.example."]}, "duplicate domain 'a.example'"),
-    ({"domains": ["a.example"], "nameserver": "ns1.example"}, "IP[:PORT]"),
+    ({"domains": ["a.example"], "nameserver": "ns 1.example"}, "HOST[:PORT]"),
     ({"domains": ["a.example"], "timeout": "soon"}, "email.timeout: expected a duration"),
     ({"domains": ["a.example"], "zonefile": "x.zone"}, "email.zonefile: unknown key"),
 ])
