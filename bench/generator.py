@@ -129,7 +129,7 @@ def main() -> int:
     ap.add_argument("--short", type=int, default=5,
                     help="a second, short run of each: the difference between the two "
                          "leaves process start-up out (steady-state figure)")
-    ap.add_argument("--rounds", type=int, default=3,
+    ap.add_argument("--rounds", type=int, default=5,
                     help="alternate the two users this many times; medians are printed "
                          "(a shared virtual machine's speed drifts between runs)")
     ap.add_argument("--users", type=int, default=50)

@@ -173,14 +173,14 @@ def _supervise(progress_path: str) -> None:
 def _on_request(request_type: str, name: str, response_time: float, exception: Any,
                 context: dict[str, Any] | None = None, **_: Any) -> None:
     r = replay.REPLAY
-    if r is None or r.t0 is None:
-        return
+    if r is None or r.t0 is None or not context or "flow" not in context:
+        return  # not a replayed session's request (another user class's)
     if exception is None:  # the hot path: one call, no allocations
         r.recorder.request(time.monotonic() - r.t0, name, response_time or 0.0, False,
-                           context.get("campaign") if context else None)
+                           context["campaign"])
     else:
-        r.recorder.request(r.now(), name, response_time or 0.0, True,
-                           context.get("campaign") if context else None, _describe(exception))
+        r.recorder.request(r.now(), name, response_time or 0.0, True, context["campaign"],
+                           _describe(exception))
 
 
 def _describe(exc: Any) -> str:
