@@ -41,6 +41,7 @@ SESSION_FIELDS = ("planned", "started", "late", "dropped", "completed", "failed"
 # planned/started/late/dropped count in the interval a session was *scheduled* for
 # (so planned = started + dropped); began counts it when it actually started.
 ARRIVAL_FIELDS = ("planned", "started", "late", "dropped", "began")
+CAMPAIGN = "\x00campaign:"  # histogram key prefix of a campaign's landing latency
 MAX_ERROR_KINDS = 50
 MAX_ORDERS = 200_000  # placed orders listed for attribution checks
 FLUSH_AT = 20_000  # pending latencies folded into histograms beyond this
@@ -70,7 +71,9 @@ class Recorder:
         self.req: dict[tuple[int, str], list[int]] = {}  # (i, step) -> [requests, failures]
         self.per_interval: dict[int, list[int]] = defaultdict(lambda: [0, 0])
         self.pending: dict[tuple[int, str], list[int]] = defaultdict(list)
-        self.pending_landing: dict[str, list[int]] = defaultdict(list)
+        # landing latency per (interval, campaign); kept in step_hists under
+        # CAMPAIGN + name, so it is compacted and shipped like a step's
+        self.pending_landing: dict[tuple[int, str], list[int]] = defaultdict(list)
         self.n_pending = 0
         self.step_hists: dict[tuple[int, str], HdrHistogram] = {}
         self.step_blobs: dict[tuple[int, str], bytes] = {}
@@ -126,7 +129,7 @@ class Recorder:
         us = _us(ms)
         self.pending[(i, step)].append(us)
         if step == LANDING:
-            self.pending_landing[campaign or NO_CAMPAIGN].append(us)
+            self.pending_landing[(i, campaign or NO_CAMPAIGN)].append(us)
         self.n_pending += 1
         if self.n_pending > FLUSH_AT:
             self.flush()
@@ -157,8 +160,9 @@ class Recorder:
         """Fold pending latencies into the histograms (vectorized)."""
         for (i, step), values in self.pending.items():
             record_many(self._step_hist(i, step), values, self._hist(self.run_hists, step))
-        for campaign, values in self.pending_landing.items():
-            record_many(self._hist(self.landing, campaign), values)
+        for (i, campaign), values in self.pending_landing.items():
+            record_many(self._step_hist(i, CAMPAIGN + campaign), values,
+                        self._hist(self.landing, campaign))
         self.pending.clear()
         self.pending_landing.clear()
         self.n_pending = 0
@@ -288,12 +292,18 @@ class Recorder:
             for step, (r, f) in sorted(steps_at.get(i, [])):
                 lat = latency_of(self._step_hist(i, step))
                 steps[step] = StepStats(**lat.model_dump(), requests=r, failures=f)
-            self.compact(i + 1)
             r, f = self.per_interval.get(i, (0, 0))
+            here: dict[str, dict[str, float | None]] = {}
+            for k, v in sorted(by_campaign_at.get(i, {}).items()):
+                here[k] = {e: v[e] for e in ("planned", "started", "late", "dropped")}
+                key = (i, CAMPAIGN + k)
+                if key in self.step_hists or key in self.step_blobs:
+                    here[k]["landing_p95_ms"] = latency_of(
+                        self._step_hist(*key)).p95_ms
+            self.compact(i + 1)
             series.append(Interval(
                 t=i * self.interval_s, users=self.interval_users.get(i, 0), steps=steps,
-                campaigns={k: {e: v[e] for e in ("planned", "started", "late", "dropped")}
-                           for k, v in sorted(by_campaign_at.get(i, {}).items())},
+                campaigns=here,
                 requests=r, failures=f, **{e: c[e] for e in ARRIVAL_FIELDS}))
         run_counts: dict[str, list[int]] = defaultdict(lambda: [0, 0])
         for (_, step), (r, f) in self.req.items():

@@ -53,8 +53,9 @@ class Interval(BaseModel):
     failures: int = 0
     users: int = 0
     steps: dict[str, StepStats] = Field(default_factory=dict)  # hist omitted per interval
-    # planned / started / late / dropped of each campaign in this interval
-    campaigns: dict[str, dict[str, int]] = Field(default_factory=dict)
+    # planned / started / late / dropped of each campaign in this interval, and
+    # landing_p95_ms: the p95 of its landing pages that answered in it
+    campaigns: dict[str, dict[str, float | None]] = Field(default_factory=dict)
 
 
 class SessionStats(BaseModel):

@@ -93,3 +93,20 @@ def test_latency_figures_equal_hdrh_own() -> None:
             assert got[f"p{p}_ms"] == h.get_value_at_percentile(p) / 1000
         assert got["max_ms"] == h.get_max_value() / 1000
         assert abs(got["mean_ms"] - h.get_mean_value() / 1000) < 0.001
+
+
+def test_landing_latency_per_interval_and_campaign() -> None:
+    whole, master, worker = Recorder(10.0), Recorder(10.0), Recorder(10.0)
+    for rec in (whole, worker):
+        for k in range(100):
+            rec.session("planned", 1.0, "mia", "bounce")
+            rec.request(1.0 + k / 100, "landing", 10.0 + k, False, "mia")
+            rec.request(12.0, "landing", 500.0, False, "noah")
+            rec.session("planned", 12.0, "noah", "bounce")
+    master.absorb(worker.drain())
+    for rec in (whole, master):
+        series = rec.result().series
+        assert abs(series[0].campaigns["mia"]["landing_p95_ms"] - 104) < 0.1  # 95th of 10..109
+        assert "landing_p95_ms" not in series[0].campaigns.get("noah", {})
+        assert abs(series[1].campaigns["noah"]["landing_p95_ms"] - 500) < 0.5
+        assert set(series[0].steps) == {"landing"}  # campaign latencies are not steps
