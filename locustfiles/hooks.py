@@ -1,6 +1,6 @@
 """Locust event wiring of the replay: options, start and stop, the master's
-supervision (progress, abort rule, find-limit judge), request recording,
-worker reports and the result file.
+supervision (progress, abort rule, find-limit judge), worker reports and the
+result file. (Requests are recorded by the user class itself.)
 
 Options (also as environment variables): ``--scenario`` (PEAKREADY_SCENARIO),
 ``--plan`` (PEAKREADY_PLAN, default: built from the scenario),
@@ -167,25 +167,6 @@ def _supervise(progress_path: str) -> None:
                     log.error("worker %s went missing at %.0fs", node.id, r.now())
         r.recorder.compact(r.recorder.index(r.now()) - 1)
         gevent.sleep(1.0)
-
-
-@events.request.add_listener
-def _on_request(request_type: str, name: str, response_time: float, exception: Any,
-                context: dict[str, Any] | None = None, **_: Any) -> None:
-    r = replay.REPLAY
-    if r is None or r.t0 is None or not context or "flow" not in context:
-        return  # not a replayed session's request (another user class's)
-    if exception is None:  # the hot path: one call, no allocations
-        r.recorder.request(time.monotonic() - r.t0, name, response_time or 0.0, False,
-                           context["campaign"])
-    else:
-        r.recorder.request(r.now(), name, response_time or 0.0, True, context["campaign"],
-                           _describe(exception))
-
-
-def _describe(exc: Any) -> str:
-    text = str(exc) or type(exc).__name__
-    return text.splitlines()[0][:300]
 
 
 @events.cpu_warning.add_listener

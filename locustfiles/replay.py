@@ -1,14 +1,20 @@
-"""Open-model replay inside Locust: arrival scheduler, user pool, recording.
+"""Open-model replay inside Locust: session starts at λ(t), a user pool, recording.
 
 Real shoppers arrive whether or not the shop is slow. Locust users are a
-closed loop, so each process runs an arrival scheduler that releases session
-starts ("tickets") at the plan's λ(t) into a queue; a pool of Locust users
-takes them. A ticket that waits longer than ``late_tolerance`` for a free
-user is *late*; one older than ``drop_after`` (or still queued at the end)
-is *dropped*. Both are counted, never hidden (coordinated omission).
+closed loop, so the plan's arrivals (this process's share, in time order)
+are handed out to the pool: a free user takes the next arrival and sleeps
+until it is due. An arrival that is due while every user is busy waits in
+the backlog; one that starts more than ``late_tolerance`` after it was due
+is *late*; one older than ``drop_after`` (or still waiting at the end) is
+*dropped*. Both are counted, never hidden (coordinated omission).
+
+Handing arrivals to users, rather than running a scheduler greenlet that
+queues each start for a user to pick up, saves a timer, a queue hand-over
+and a context switch per session: under load the generator spends its CPU
+on requests, not on its own bookkeeping (``bench/generator.py``).
 
 The pool starts at the plan's Little's-law estimate and grows, within
-``max_users``, while tickets queue. The master (or the single local
+``max_users``, while arrivals wait. The master (or the single local
 process) owns the shape, the abort rule, the progress file and the result;
 workers record and ship their figures with Locust's own reports. How this
 state is wired into Locust's events is in ``locustfiles/hooks.py``.
@@ -22,11 +28,13 @@ import json
 import logging
 import math
 import time
+from collections import deque
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import Any
 
 import gevent
-import gevent.queue
+import gevent.event
 from locust import LoadTestShape
 from locust.env import Environment
 from locust.runners import MasterRunner
@@ -43,29 +51,29 @@ START_MSG = "peakready_start"
 DRAIN_S = 30.0  # after the plan ends, wait this long for sessions in flight
 
 
-class Ticket(NamedTuple):
-    arrival: Arrival
-    due: float  # monotonic time it was scheduled for
-
-
 class TokenBucket:
-    """The max_request_rate safety cap, per process (its share of the total)."""
+    """The max_request_rate safety cap, per process (its share of the total).
+
+    A token bucket kept as its theoretical arrival time (GCRA, as in ATM
+    traffic policing): one clock reading and a comparison per request. A
+    request that does not conform reserves its slot and waits for it, so at
+    most ``burst + rate × t`` requests go out in any ``t`` seconds."""
 
     def __init__(self, per_s: float) -> None:
         self.rate = per_s
         self.burst = max(1.0, per_s / 2)  # half a second of burst absorbs random clumps
-        self.tokens = self.burst
-        self.last = time.monotonic()
+        self.spacing = 1.0 / per_s
+        self.tolerance = (self.burst - 1) * self.spacing
+        self.tat = time.monotonic()  # when the bucket would next be full
         self.limited = 0
 
     def acquire(self) -> None:
         now = time.monotonic()
-        self.tokens = min(self.burst, self.tokens + (now - self.last) * self.rate)
-        self.last = now
-        self.tokens -= 1
-        if self.tokens < 0:  # a reservation: wait until the token would exist
+        tat = self.tat if self.tat > now else now
+        self.tat = tat + self.spacing
+        if tat - now > self.tolerance:  # a reservation: wait until it conforms
             self.limited += 1
-            gevent.sleep(-self.tokens / self.rate)
+            gevent.sleep(tat - now - self.tolerance)
 
 
 @dataclass
@@ -76,11 +84,15 @@ class Replay:
     scenario: Scenario
     plan: Plan
     recorder: Recorder
-    queue: gevent.queue.Queue = field(default_factory=gevent.queue.Queue)
     t0: float | None = None  # monotonic start of the plan
     started_wall: str = ""
-    scheduling_done: bool = False
-    busy: int = 0
+    source: Iterator[Arrival] | None = None  # this process's arrivals, not yet handed out
+    backlog: deque[Arrival] = field(default_factory=deque)  # due, waiting for a user
+    ahead: Arrival | None = None  # the next arrival, read from source but not yet due
+    scheduling_done: bool = False  # source exhausted
+    busy: int = 0  # users in a session
+    held: int = 0  # users holding an arrival, asleep until it is due
+    never: gevent.event.Event = field(default_factory=gevent.event.Event)
     status: RunStatus = RunStatus.COMPLETED
     stop_reason: str = ""
     health: Health = field(default_factory=Health)
@@ -91,7 +103,7 @@ class Replay:
     limit_judged: int = 0  # find-limit: steps judged so far
     limit_done: bool = False
 
-    # -- worker side: schedule and serve ------------------------------------
+    # -- worker side: hand out arrivals ----------------------------------------
     def start(self, index: int, count: int, t0: float) -> None:
         # Everything alive now (modules, models, the plan) lives as long as the
         # run: keep it out of the garbage collector's way for the whole load.
@@ -99,51 +111,89 @@ class Replay:
         self.t0 = t0
         self.started_wall = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
         self.limiter = TokenBucket(self.scenario.load.max_request_rate / count)
-        gevent.spawn(self._schedule, index, count)
+        self.source = arrivals(self.plan, index, count)
 
     def now(self) -> float:
         return time.monotonic() - (self.t0 or time.monotonic())
 
-    def _schedule(self, index: int, count: int) -> None:
-        assert self.t0 is not None
-        for a in arrivals(self.plan, index, count):
-            delay = self.t0 + a.t - time.monotonic()
-            if delay > 0.001:  # a start due within the millisecond goes now
-                gevent.sleep(delay)
-            self.recorder.session("planned", a.t, a.campaign, a.flow)
-            self.queue.put(Ticket(a, self.t0 + a.t))
-        self.scheduling_done = True
+    def _next(self) -> Arrival | None:
+        a = self.ahead
+        if a is not None:
+            self.ahead = None
+            return a
+        a = next(self.source, None)  # type: ignore[arg-type]
+        if a is None:
+            self.scheduling_done = True
+        return a
 
-    def take(self) -> Ticket:
-        """The next session start, for a free user: waits until there is one.
+    def take(self) -> tuple[Arrival, list[int]]:
+        """The next session start, for a free user, once it is due, and its
+        counts (for ``Recorder.ended``).
 
-        No timeout: Locust stops a user by killing its greenlet, so a waiting
-        user needs no timer (a timer per wait costs CPU on the hot path)."""
+        A user that gets an arrival before it is due sleeps until then; one
+        that gets it later is late by the difference. With nothing left to
+        hand out, it waits until Locust stops it (by killing its greenlet,
+        so no timer is needed on this hot path)."""
         load = self.scenario.load
+        t0 = self.t0
+        assert t0 is not None
         while True:
-            ticket = self.queue.get()
-            a = ticket.arrival
+            a = self.backlog.popleft() if self.backlog else self._next()
+            if a is None:
+                self.never.wait()
+                continue
             now = time.monotonic()
-            waited = now - ticket.due
+            if t0 + a.t - now > 0.001:  # a start due within the millisecond goes now
+                self.held += 1
+                try:
+                    gevent.sleep(t0 + a.t - now)
+                except BaseException:  # stopped while holding it: hand it back
+                    self.backlog.appendleft(a)
+                    raise
+                finally:
+                    self.held -= 1
+                now = time.monotonic()
+            waited = now - t0 - a.t
             if waited > load.drop_after:
+                self.recorder.session("planned", a.t, a.campaign, a.flow)
                 self.recorder.session("dropped", a.t, a.campaign, a.flow)
                 continue
-            self.recorder.started(a.t, now - self.t0, a.campaign, a.flow,  # type: ignore[operator]
-                                  waited > load.late_tolerance)
-            return ticket
+            return a, self.recorder.started(a.t, now - t0, a.campaign, a.flow,
+                                            waited > load.late_tolerance)
+
+    def due(self) -> int:
+        """Move every arrival that is due into the backlog; return its length."""
+        if self.source is None:
+            return 0
+        now = self.now()
+        while True:
+            a = self.ahead
+            if a is None:
+                a = next(self.source, None)
+                if a is None:
+                    self.scheduling_done = True
+                    break
+            if a.t > now:
+                self.ahead = a
+                break
+            self.ahead = None
+            self.backlog.append(a)
+        return len(self.backlog)
 
     def drop_queued(self) -> None:
-        while True:
-            try:
-                t = self.queue.get_nowait()
-            except gevent.queue.Empty:
-                return
-            self.recorder.session("dropped", t.arrival.t, t.arrival.campaign, t.arrival.flow)
+        """At the end: every arrival that was due and never started is dropped."""
+        self.due()
+        while self.backlog:
+            a = self.backlog.popleft()
+            self.recorder.session("planned", a.t, a.campaign, a.flow)
+            self.recorder.session("dropped", a.t, a.campaign, a.flow)
 
     def figures(self) -> dict[str, Any]:
         """What the shape needs from this process: queue, busy users, done."""
-        return {"backlog": self.queue.qsize(), "busy": self.busy,
-                "done": self.scheduling_done and self.queue.qsize() == 0 and self.busy == 0,
+        backlog = self.due()
+        return {"backlog": backlog, "busy": self.busy,
+                "done": (self.scheduling_done and backlog == 0 and self.ahead is None
+                         and self.busy == 0 and self.held == 0),
                 "limited": self.limiter.limited if self.limiter else 0}
 
     # -- master / local side -----------------------------------------------

@@ -28,12 +28,13 @@ def indices(h: HdrHistogram, values: np.ndarray) -> np.ndarray:
         sub_bucket - h.sub_bucket_half_count)
 
 
-def record_many(h: HdrHistogram, values: Sequence[int], *also: HdrHistogram) -> None:
+def record_many(h: HdrHistogram, values: Sequence[int] | np.ndarray,
+                *also: HdrHistogram) -> None:
     """Record ``values`` (integers within the histogram's range) into ``h`` and
     into every histogram in ``also`` (which must have the same layout)."""
-    if not values:
-        return
     v = np.asarray(values, dtype=np.int64)
+    if not v.size:
+        return
     idx, n = np.unique(indices(h, v), return_counts=True)
     lo, hi = int(v.min()), int(v.max())
     pairs = list(zip(idx.tolist(), n.tolist(), strict=True))

@@ -9,10 +9,14 @@ Written by hand rather than with Locust's own stats because those keep
 response times in two-significant-digit buckets and per name, not per
 interval × step × campaign.
 
-Cost per request matters (it is paid inside the load generator): each event
-is one Counter increment, and latencies are appended to a list and folded
-into the HDR histograms in batches (``peakready.hdrbatch``), not one
-``record_value`` call at a time.
+Cost per request matters: it is paid inside the load generator, and every
+microsecond spent here is one the generator cannot spend sending requests
+(``bench/generator.py``). So the hot path only appends: a request's latency
+goes onto the list of its (interval, step), and its count is that list's
+length; a session's events are increments of one small list per (interval,
+campaign, flow). Latencies are converted, clamped and folded into the HDR
+histograms in batches with numpy (``peakready.hdrbatch``) at least once a
+second, and running totals are summed when asked for, not kept per event.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from typing import Any
 
+import numpy as np
 from hdrh.histogram import HdrHistogram
 
 from peakready.flows import LANDING
@@ -41,6 +46,10 @@ SESSION_FIELDS = ("planned", "started", "late", "dropped", "completed", "failed"
 # planned/started/late/dropped count in the interval a session was *scheduled* for
 # (so planned = started + dropped); began counts it when it actually started.
 ARRIVAL_FIELDS = ("planned", "started", "late", "dropped", "began")
+EVENTS = (*SESSION_FIELDS, "began")  # the layout of a cell: one count per event
+SLOT = {e: k for k, e in enumerate(EVENTS)}
+PLANNED, STARTED, LATE, BEGAN = SLOT["planned"], SLOT["started"], SLOT["late"], SLOT["began"]
+COMPLETED, FAILED = SLOT["completed"], SLOT["failed"]
 CAMPAIGN = "\x00campaign:"  # histogram key prefix of a campaign's landing latency
 MAX_ERROR_KINDS = 50
 MAX_ORDERS = 200_000  # placed orders listed for attribution checks
@@ -56,8 +65,15 @@ def latency_of(h: HdrHistogram) -> Latency:
     return Latency(count=n, **latency_ms(h)) if n else Latency()
 
 
-def _us(ms: float) -> int:
-    return min(HIGHEST_US, max(LOWEST_US, int(ms * 1000)))
+def _us(ms: list[float]) -> np.ndarray:
+    """Milliseconds to whole microseconds within the histograms' range."""
+    us = (np.asarray(ms, dtype=np.float64) * 1000).astype(np.int64)
+    return np.clip(us, LOWEST_US, HIGHEST_US)
+
+
+def _is_timing(step: str) -> bool:
+    """A latency that is not a request of its own (``landing@scheduled``)."""
+    return step.endswith("@scheduled")
 
 
 class Recorder:
@@ -66,14 +82,15 @@ class Recorder:
         self._reset()
 
     def _reset(self) -> None:
-        self.events: Counter[tuple[int, str, str, str]] = Counter()  # (i, campaign, flow, ev)
-        self.sums: Counter[str] = Counter()  # running totals for progress
-        self.req: dict[tuple[int, str], list[int]] = {}  # (i, step) -> [requests, failures]
+        # (i, campaign, flow) -> a count per EVENTS
+        self.cells: dict[tuple[int, str, str], list[int]] = {}
+        # (i, step) -> [requests, failures], of the latencies already folded in
+        self.req: dict[tuple[int, str], list[int]] = {}
         self.per_interval: dict[int, list[int]] = defaultdict(lambda: [0, 0])
-        self.pending: dict[tuple[int, str], list[int]] = defaultdict(list)
+        self.pending: dict[tuple[int, str], list[float]] = {}  # latencies in ms
         # landing latency per (interval, campaign); kept in step_hists under
         # CAMPAIGN + name, so it is compacted and shipped like a step's
-        self.pending_landing: dict[tuple[int, str], list[int]] = defaultdict(list)
+        self.pending_landing: dict[tuple[int, str], list[float]] = {}
         self.n_pending = 0
         self.step_hists: dict[tuple[int, str], HdrHistogram] = {}
         self.step_blobs: dict[tuple[int, str], bytes] = {}
@@ -88,60 +105,75 @@ class Recorder:
         return max(0, int(t // self.interval_s))
 
     # -- recording (one process) ----------------------------------------------
+    def _cell(self, i: int, campaign: str, flow: str) -> list[int]:
+        cell = self.cells.get((i, campaign, flow))
+        if cell is None:
+            cell = self.cells[(i, campaign, flow)] = [0] * len(EVENTS)
+        return cell
+
     def session(self, event: str, t: float, campaign: str | None, flow: str, n: int = 1) -> None:
-        """Count a session event (planned, started, late, dropped, completed, ...)."""
-        self.events[(int(t // self.interval_s) if t > 0 else 0, campaign or NO_CAMPAIGN,
-                     flow, event)] += n
-        self.sums[event] += n
+        """Count a session event (planned, dropped, completed, ...)."""
+        self._cell(int(t // self.interval_s) if t > 0 else 0, campaign or NO_CAMPAIGN,
+                   flow)[SLOT[event]] += n
 
     def started(self, t: float, now: float, campaign: str | None, flow: str,
-                late: bool) -> None:
-        """A session started: counted at its scheduled time (started, late) and
-        at the time it actually began (one call on the hot path, not three)."""
+                late: bool) -> list[int]:
+        """A session started: counted at its scheduled time (planned, started,
+        late) and at the time it actually began (one call on the hot path).
+        Returns the session's counts, for ``ended``."""
         key = campaign or NO_CAMPAIGN
-        i = int(t // self.interval_s) if t > 0 else 0
-        events, sums = self.events, self.sums
-        events[(i, key, flow, "started")] += 1
-        events[(int(now // self.interval_s) if now > 0 else 0, key, flow, "began")] += 1
-        sums["started"] += 1
-        sums["began"] += 1
+        iv = self.interval_s
+        i = int(t // iv) if t > 0 else 0
+        cell = self._cell(i, key, flow)
+        cell[PLANNED] += 1
+        cell[STARTED] += 1
         if late:
-            events[(i, key, flow, "late")] += 1
-            sums["late"] += 1
+            cell[LATE] += 1
+        j = int(now // iv) if now > 0 else 0
+        (cell if j == i else self._cell(j, key, flow))[BEGAN] += 1
+        return cell
+
+    @staticmethod
+    def ended(cell: list[int], ok: bool) -> None:
+        """A session that ``started`` returned ``cell`` for completed or failed."""
+        cell[COMPLETED if ok else FAILED] += 1
 
     def request(self, t: float, step: str, ms: float, failed: bool,
                 campaign: str | None = None, error: str | None = None) -> None:
         i = int(t // self.interval_s) if t > 0 else 0
-        counts = self.req.get((i, step))
-        if counts is None:
-            counts = self.req[(i, step)] = [0, 0]
-        counts[0] += 1
-        per = self.per_interval[i]
-        per[0] += 1
-        self.sums["requests"] += 1
-        if failed:
-            counts[1] += 1
-            per[1] += 1
-            self.sums["failures"] += 1
-            if error is not None and (len(self.errors) < MAX_ERROR_KINDS
-                                      or (step, error[:300]) in self.errors):
-                self.errors[(step, error[:300])] += 1
-        us = _us(ms)
-        self.pending[(i, step)].append(us)
+        values = self.pending.get((i, step))
+        if values is None:
+            values = self.pending[(i, step)] = []
+        values.append(ms)
         if step == LANDING:
-            self.pending_landing[(i, campaign or NO_CAMPAIGN)].append(us)
+            key = (i, campaign or NO_CAMPAIGN)
+            values = self.pending_landing.get(key)
+            if values is None:
+                values = self.pending_landing[key] = []
+            values.append(ms)
+        if failed:
+            self._failed(i, step, error)
         self.n_pending += 1
         if self.n_pending > FLUSH_AT:
             self.flush()
 
-    def timing(self, t: float, step: str, ms: float) -> None:
-        """A latency that is not a request (e.g. landing timed from its schedule)."""
-        i = int(t // self.interval_s) if t > 0 else 0
+    def _failed(self, i: int, step: str, error: str | None) -> None:
         counts = self.req.get((i, step))
         if counts is None:
             counts = self.req[(i, step)] = [0, 0]
-        counts[0] += 1
-        self.pending[(i, step)].append(_us(ms))
+        counts[1] += 1
+        self.per_interval[i][1] += 1
+        if error is not None and (len(self.errors) < MAX_ERROR_KINDS
+                                  or (step, error[:300]) in self.errors):
+            self.errors[(step, error[:300])] += 1
+
+    def timing(self, t: float, step: str, ms: float) -> None:
+        """A latency that is not a request (e.g. landing timed from its schedule)."""
+        i = int(t // self.interval_s) if t > 0 else 0
+        values = self.pending.get((i, step))
+        if values is None:
+            values = self.pending[(i, step)] = []
+        values.append(ms)
         self.n_pending += 1
 
     def order(self, t: float, order_id: str, campaign: str | None, flow: str,
@@ -157,11 +189,18 @@ class Recorder:
 
     # -- histograms --------------------------------------------------------------
     def flush(self) -> None:
-        """Fold pending latencies into the histograms (vectorized)."""
+        """Count pending latencies and fold them into the histograms (vectorized)."""
         for (i, step), values in self.pending.items():
-            record_many(self._step_hist(i, step), values, self._hist(self.run_hists, step))
+            counts = self.req.get((i, step))
+            if counts is None:
+                counts = self.req[(i, step)] = [0, 0]
+            counts[0] += len(values)
+            if not _is_timing(step):
+                self.per_interval[i][0] += len(values)
+            record_many(self._step_hist(i, step), _us(values),
+                        self._hist(self.run_hists, step))
         for (i, campaign), values in self.pending_landing.items():
-            record_many(self._step_hist(i, CAMPAIGN + campaign), values,
+            record_many(self._step_hist(i, CAMPAIGN + campaign), _us(values),
                         self._hist(self.landing, campaign))
         self.pending.clear()
         self.pending_landing.clear()
@@ -195,7 +234,8 @@ class Recorder:
         """Everything recorded since the last drain, as plain data; then reset."""
         self.compact(2**62)
         delta = {
-            "events": [[*k, n] for k, n in self.events.items()],
+            "events": [[*k, EVENTS[e], n] for k, cell in self.cells.items()
+                       for e, n in enumerate(cell) if n],
             "req": [[i, s, c[0], c[1]] for (i, s), c in self.req.items()],
             "users": self.interval_users,
             "step_hists": [[i, s, blob.decode()] for (i, s), blob in self.step_blobs.items()],
@@ -212,18 +252,15 @@ class Recorder:
 
     def absorb(self, d: dict[str, Any]) -> None:
         for i, campaign, flow, event, n in d["events"]:
-            self.events[(int(i), campaign, flow, event)] += n
-            self.sums[event] += n
+            self._cell(int(i), campaign, flow)[SLOT[event]] += n
         for i, step, r, f in d["req"]:
             counts = self.req.setdefault((int(i), step), [0, 0])
             counts[0] += r
             counts[1] += f
-            if not step.endswith("@scheduled"):
+            if not _is_timing(step):
                 per = self.per_interval[int(i)]
                 per[0] += r
                 per[1] += f
-                self.sums["requests"] += r
-                self.sums["failures"] += f
         for i, n in d["users"].items():
             self.interval_users[int(i)] = self.interval_users.get(int(i), 0) + n
         for i, s, blob in d["step_hists"]:
@@ -241,9 +278,19 @@ class Recorder:
 
     # -- live figures (progress, abort rule) -------------------------------------
     def totals(self) -> Counter[str]:
-        return Counter(self.sums)
+        """Running totals of every event, requests and failures (once a second)."""
+        self.flush()
+        out: Counter[str] = Counter()
+        if self.cells:
+            for e, n in zip(EVENTS, np.sum(list(self.cells.values()), axis=0).tolist(),
+                            strict=True):
+                out[e] = n
+        out["requests"] = sum(r for r, _ in self.per_interval.values())
+        out["failures"] = sum(f for _, f in self.per_interval.values())
+        return out
 
     def window(self, first: int, last: int) -> Counter[str]:
+        self.flush()
         out: Counter[str] = Counter()
         for i in range(first, last + 1):
             r, f = self.per_interval.get(i, (0, 0))
@@ -255,9 +302,10 @@ class Recorder:
         """One interval's figures, while the run goes on (the find-limit judge)."""
         self.flush()
         c: Counter[str] = Counter()
-        for (j, _, _, event), n in self.events.items():
-            if j == i and event in ARRIVAL_FIELDS:
-                c[event] += n
+        for (j, _, _), cell in self.cells.items():
+            if j == i:
+                for e in ARRIVAL_FIELDS:
+                    c[e] += cell[SLOT[e]]
         steps = {}
         for (j, step), (r, f) in sorted(self.req.items()):
             if j == i:
@@ -275,12 +323,15 @@ class Recorder:
             lambda: defaultdict(Counter))
         campaigns: dict[str, Counter[str]] = defaultdict(Counter)
         flows: dict[str, Counter[str]] = defaultdict(Counter)
-        for (i, campaign, flow, event), n in self.events.items():
-            campaigns[campaign][event] += n
-            flows[flow][event] += n
-            if event in ARRIVAL_FIELDS:
-                by_interval[i][event] += n
-                by_campaign_at[i][campaign][event] += n
+        for (i, campaign, flow), cell in self.cells.items():
+            for event, n in zip(EVENTS, cell, strict=True):
+                if not n:
+                    continue
+                campaigns[campaign][event] += n
+                flows[flow][event] += n
+                if event in ARRIVAL_FIELDS:
+                    by_interval[i][event] += n
+                    by_campaign_at[i][campaign][event] += n
         steps_at: dict[int, list[tuple[str, list[int]]]] = defaultdict(list)
         for (i, step), counts in self.req.items():
             steps_at[i].append((step, counts))

@@ -60,7 +60,7 @@ def test_demo_shop_headroom(tmp_path: Path, need: float, code: int, finding: str
 
 
 def test_limit_is_found_where_the_shop_breaks(tmp_path: Path) -> None:
-    busy = _Busy()  # ~0.2 s of work per response, one at a time: ~5 responses/s
+    busy = _Busy()  # 0.2 s per response, one at a time: 5 responses/s
     try:
         data = demo_data(target={"base_url": busy.url}, slos={
             "steps": {"*": {"p95_ms": 1000}}, "min_headroom": 1.5, "min_interval_samples": 3})

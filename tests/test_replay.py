@@ -50,11 +50,12 @@ def test_starved_generator_is_inconclusive_and_shows_late_and_dropped(tmp_path: 
 
 
 class _Busy:
-    """A one-request-at-a-time server whose every response costs real CPU work."""
+    """A one-request-at-a-time server whose every response takes 0.2 s: 5 a
+    second, whatever the machine's speed (CPU work would vary with it)."""
 
     def __init__(self) -> None:
-        import hashlib
         import threading
+        import time
         from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
         one_at_a_time = threading.Lock()
@@ -63,8 +64,8 @@ class _Busy:
             protocol_version = "HTTP/1.1"
 
             def do_GET(self) -> None:
-                with one_at_a_time:  # ~0.2 s of real work per response, serialized
-                    hashlib.pbkdf2_hmac("sha256", b"pw", b"salt", 600_000)
+                with one_at_a_time:  # 0.2 s per response, serialized
+                    time.sleep(0.2)
                 self.send_response(200)
                 self.send_header("Content-Length", "2")
                 self.end_headers()
