@@ -189,7 +189,7 @@ class Replay:
             self.recorder.session("dropped", a.t, a.campaign, a.flow)
 
     def figures(self) -> dict[str, Any]:
-        """What the shape needs from this process: queue, busy users, done."""
+        """What the shape needs from this process: backlog, busy users, done."""
         backlog = self.due()
         return {"backlog": backlog, "busy": self.busy,
                 "done": (self.scheduling_done and backlog == 0 and self.ahead is None
@@ -281,7 +281,7 @@ REPLAY: Replay | None = None
 
 
 class ReplayShape(LoadTestShape):
-    """Size the user pool from the plan; grow it while session starts queue."""
+    """Size the user pool from the plan; grow it while session starts wait."""
 
     use_common_options = True
 

@@ -1,16 +1,17 @@
 """Shopper sessions against the storefront, replayed as an open workload.
 
-Each session a ``ShopSession`` user takes from the arrival scheduler lands on
+Each session a ``ShopSession`` user takes from the replay's hand-out lands on
 its campaign's link (with its UTMs), browses a collection and products, and
 then, by its flow: leaves, abandons a cart, checks out natively with or
 without the campaign's promo code, or pays with the wallet. Request names
 are flow steps (``cart:add``), never raw URLs.
 
 Each request is recorded for the replay (``peakready.recorder``) right here,
-as well as reported to Locust's own statistics: a page view is timed around
-the client call; a checked step with Locust's own figure, once Locust has
-judged it. Recording here rather than in a process-wide request listener
-saves a listener call per request and records only this class's requests.
+as well as reported to Locust's own statistics: a page view is sent, timed
+and reported here (``page``), a checked step with Locust's own figure once
+Locust has judged it. Recording here rather than in a process-wide request
+listener saves a listener call per request and records only this class's
+requests.
 
 Runs under peakready, or on its own with Locust's web UI:
 
