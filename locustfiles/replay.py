@@ -155,8 +155,7 @@ class Replay:
                 now = time.monotonic()
             waited = now - t0 - a.t
             if waited > load.drop_after:
-                self.recorder.session("planned", a.t, a.campaign, a.flow)
-                self.recorder.session("dropped", a.t, a.campaign, a.flow)
+                self._dropped(a)
                 continue
             return a, self.recorder.started(a.t, now - t0, a.campaign, a.flow,
                                             waited > load.late_tolerance)
@@ -166,17 +165,10 @@ class Replay:
         if self.source is None:
             return 0
         now = self.now()
-        while True:
-            a = self.ahead
-            if a is None:
-                a = next(self.source, None)
-                if a is None:
-                    self.scheduling_done = True
-                    break
+        while (a := self._next()) is not None:
             if a.t > now:
                 self.ahead = a
                 break
-            self.ahead = None
             self.backlog.append(a)
         return len(self.backlog)
 
@@ -184,9 +176,11 @@ class Replay:
         """At the end: every arrival that was due and never started is dropped."""
         self.due()
         while self.backlog:
-            a = self.backlog.popleft()
-            self.recorder.session("planned", a.t, a.campaign, a.flow)
-            self.recorder.session("dropped", a.t, a.campaign, a.flow)
+            self._dropped(self.backlog.popleft())
+
+    def _dropped(self, a: Arrival) -> None:
+        self.recorder.session("planned", a.t, a.campaign, a.flow)
+        self.recorder.session("dropped", a.t, a.campaign, a.flow)
 
     def figures(self) -> dict[str, Any]:
         """What the shape needs from this process: backlog, busy users, done."""

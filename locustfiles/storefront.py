@@ -213,10 +213,8 @@ class ShopSession(FastHttpUser):
         session.request_event.fire(request_type="GET", name=name, response_time=ms,
                                    response_length=length, exception=error, context={},
                                    response=resp, start_time=wall, url=url)
-        if error is None:
-            r.recorder.request(time.monotonic() - r.t0, name, ms, False, self.campaign)
-        else:
-            r.recorder.request(r.now(), name, ms, True, self.campaign, describe(error))
+        r.recorder.request(time.monotonic() - r.t0, name, ms, error is not None, self.campaign,
+                           None if error is None else describe(error))
         if not resp.status_code or resp.status_code >= 400:
             raise StepFailed(name)
 
