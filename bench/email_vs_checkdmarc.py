@@ -38,15 +38,15 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from peakready.checks.check import CheckContext, Phase
+from peakready.checks.email import dkim as email_dkim
+from peakready.checks.email import dmarc as email_dmarc
+from peakready.checks.email import spf as email_spf
+from peakready.checks.runner import run_checks
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from checks import email_dkim, email_dmarc, email_spf
-from peakready.checkrun import run_checks
-from peakready.dnsctx import DnsContext
-from peakready.email_cmd import email_scenario
-from peakready.emailconfig import Email, EmailDomain
-from peakready.findings import CheckContext, Finding, Phase
+from peakready.email.config import Email, EmailDomain
+from peakready.email.dns import DnsContext
+from peakready.findings import Finding
 from tests.nsdserver import NsdServer
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -128,7 +128,7 @@ def ours(names: list[str], address: str) -> tuple[float, list[Finding], int]:
     email = Email(domains=[EmailDomain(name=n) for n in names], timeout=TIMEOUT)
     started = time.perf_counter()
     with DnsContext(nameserver=address, timeout=TIMEOUT) as dns:
-        ctx = CheckContext(scenario=email_scenario(email), resolver=dns,  # type: ignore[arg-type]
+        ctx = CheckContext(email=email, resolver=dns,
                            timeout=30)
         findings = run_checks([email_spf.CHECK, email_dmarc.CHECK, email_dkim.CHECK], ctx,
                               Phase.PRE)

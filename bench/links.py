@@ -15,21 +15,20 @@ from __future__ import annotations
 import argparse
 import collections
 import statistics
-import sys
 import time
 from pathlib import Path
 
 import requests
 import yaml
+from peakready.checks.check import CheckContext, Phase
+from peakready.checks.links import landing as links
+from peakready.checks.links import utm
+from peakready.checks.runner import run_checks
+
+from peakready.demo.server import DemoShop
+from peakready.scenario.model import Scenario
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from checks import links, utm  # noqa: E402
-from peakready.checkrun import run_checks  # noqa: E402
-from peakready.demo.server import DemoShop  # noqa: E402
-from peakready.findings import CheckContext, Phase  # noqa: E402
-from peakready.scenario import Scenario  # noqa: E402
 
 SHORT = {
     "/go/mia-bf": "/collections/winter-warmth?utm_source=instagram&utm_medium=social"

@@ -16,14 +16,12 @@ import math
 import random
 import sys
 import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from peakready.reports.model import Capacity, CheckInfo, PlanInfo, Report, ScenarioInfo
 
 from peakready.findings import Finding, Level, Status
-from peakready.results import Interval, LoadResult, SessionStats, StepStats
-from reports.gate import Verdict
-from reports.model import Capacity, CheckInfo, PlanInfo, Report, ScenarioInfo
+from peakready.load.results import Interval, LoadResult, SessionStats, StepStats
+from peakready.verdict import Verdict
 
 INTERVALS, STEPS, CAMPAIGNS, TARGET_REQUESTS = 240, 12, 6, 1_000_000
 MEAN_SHAPE = 0.6 + 0.4 * 2 / math.pi + 0.5 * 9 / 240  # of the traffic curve below
@@ -102,7 +100,7 @@ def synthetic_report(seed: int = 1) -> Report:
                                        for f in (1.0, 1.2, 1.4, 1.6, 1.8)]),
         checks=[CheckInfo(id=c, title=c, area=a, level="error", health=c == "load.generator")
                 for c, a in CHECKS])
-    from reports.baseline import compare
+    from peakready.reports.baseline import compare
 
     report.comparison = compare(report, synthetic_report_base(rng))
     return report
@@ -117,7 +115,7 @@ def synthetic_report_base(rng: random.Random) -> Report:
 
 
 def main() -> None:
-    import reports
+    from peakready import reports
 
     report = synthetic_report()
     load = report.load

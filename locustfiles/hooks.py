@@ -23,15 +23,17 @@ import gevent
 from locust import events
 from locust.env import Environment
 from locust.runners import MasterRunner, WorkerRunner
+from peakready.locustfiles import replay
+from peakready.locustfiles.replay import REPORT_KEY, START_MSG, Replay, ReplayShape, log
 
-from locustfiles import replay
-from locustfiles.replay import REPORT_KEY, START_MSG, Replay, ReplayShape, log
-from peakready.exitcodes import BadInput
-from peakready.plan import Plan, build_plan
-from peakready.recorder import Recorder
-from peakready.results import CpuWarning, RunStatus
-from peakready.safety import host_allowed
-from peakready.scenario import Scenario, load_scenario
+from peakready.errors import BadInput
+from peakready.load.recorder import Recorder
+from peakready.load.results import CpuWarning, RunStatus
+from peakready.load.safety import host_allowed
+from peakready.plan.build import build_plan
+from peakready.plan.model import Plan
+from peakready.scenario.load import load_scenario
+from peakready.scenario.model import Scenario
 
 
 @events.init_command_line_parser.add_listener
@@ -61,14 +63,15 @@ def _init(environment: Environment, **_: Any) -> None:
         raise SystemExit("peakready: give the scenario with --scenario FILE or PEAKREADY_SCENARIO")
     worker = isinstance(environment.runner, WorkerRunner)
     try:
-        scenario = load_scenario(path)
+        # the gate policy is the parent process's business: no check ids here
+        scenario = load_scenario(path, check_ids=None)
         if worker:  # the plan comes from the master: no history file needed here
             environment.runner.register_message(START_MSG, partial(_on_start_message,
                                                                    scenario=scenario))
             return
         plan_path = getattr(opts, "plan", "")
         plan = (Plan.model_validate_json(Path(plan_path).read_text(encoding="utf-8"))
-                if plan_path else build_plan(scenario, path))
+                if plan_path else build_plan(scenario))
     except BadInput as exc:
         raise SystemExit(exc.render()) from None
     environment.shape_class = environment.shape_class or ReplayShape()

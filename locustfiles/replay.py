@@ -39,11 +39,12 @@ from locust import LoadTestShape
 from locust.env import Environment
 from locust.runners import MasterRunner
 
-from peakready.limit import judge_step
-from peakready.plan import Arrival, Plan, arrivals
-from peakready.recorder import Recorder
-from peakready.results import Health, LoadResult, RunStatus
-from peakready.scenario import Scenario
+from peakready.load.recorder import Recorder
+from peakready.load.results import Health, LoadResult, RunStatus
+from peakready.plan.arrivals import Arrival, arrivals
+from peakready.plan.limit import judge_step
+from peakready.plan.model import Plan
+from peakready.scenario.model import Scenario
 
 log = logging.getLogger("peakready")
 REPORT_KEY = "peakready"

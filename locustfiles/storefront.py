@@ -31,12 +31,12 @@ import requests
 from locust import constant, events, task
 from locust.contrib.fasthttp import FAILURE_EXCEPTIONS, FastHttpUser
 from locust.env import Environment
+from peakready.locustfiles import hooks, replay
+from peakready.locustfiles.replay import ReplayShape
 
-from locustfiles import hooks, replay  # hooks: registers the Locust event listeners
-from locustfiles.replay import ReplayShape
 from peakready import flows as F
 from peakready.flows import FlowKind
-from peakready.plan import Arrival
+from peakready.plan.arrivals import Arrival
 
 __all__ = ["ReplayShape", "ShopSession"]
 

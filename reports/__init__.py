@@ -7,11 +7,12 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
+from peakready.reports import html, junit, markdown
+from peakready.reports.baseline import compare
+from peakready.reports.model import REPORT_SCHEMA_VERSION, Report
 from pydantic import ValidationError
 
-from peakready.exitcodes import BadInput
-from reports import html, junit, markdown
-from reports.model import REPORT_SCHEMA_VERSION, Report
+from peakready.errors import BadInput
 
 RENDERERS: dict[str, Callable[[Report], str]] = {
     "report.json": lambda r: r.model_dump_json(indent=2) + "\n",
@@ -53,7 +54,5 @@ def load_report(path: str | Path) -> Report:
 
 def with_baseline(report: Report, baseline_path: str | Path) -> Report:
     """The report with its deltas against the report.json at ``baseline_path``."""
-    from reports.baseline import compare
-
     then = load_report(baseline_path)
     return report.model_copy(update={"comparison": compare(report, then, str(baseline_path))})

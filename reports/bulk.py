@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from checks.bulk_sender import PROVIDERS, REQUIREMENTS
+from peakready.email.bulk_sender import PROVIDERS, REQUIREMENTS
 from peakready.findings import Finding, Status
 
 PROVIDER_NAMES = {"google": "Google", "yahoo": "Yahoo", "microsoft": "Microsoft"}

@@ -26,13 +26,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
-from reports.series import Timeline, timeline
+from peakready.reports.model import Report
+from peakready.reports.series import Timeline, timeline
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
-
-    from reports.model import Report
 
 WIDTH_IN = 7.2  # fits an A4 or Letter page inside 12 mm margins
 MAX_STEP_PANELS = 12  # more steps: the busiest ones (the table lists all)

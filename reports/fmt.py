@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import json
 
+from peakready.reports.model import Capacity, Report
+
 from peakready.findings import Finding, Level, Status
-from peakready.results import LoadResult, RunStatus
-from reports.model import Capacity, Report
+from peakready.load.results import LoadResult, RunStatus
 
 Table = tuple[list[str], list[list[object]]]
 MAX_EVIDENCE_CHARS = 3000  # per finding; report.json keeps all of it

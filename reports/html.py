@@ -15,9 +15,8 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
-
-from reports import baseline, bulk, charts, fmt
-from reports.model import Report
+from peakready.reports import baseline, bulk, charts, fmt
+from peakready.reports.model import Report
 
 _ENV = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"),
                    autoescape=select_autoescape(["html", "j2"]), trim_blocks=True,

@@ -19,8 +19,9 @@ import copy
 import json
 import xml.etree.ElementTree as ET
 
+from peakready.reports.model import Report
+
 from peakready.findings import Finding, Level, Status
-from reports.model import Report
 
 
 def _line(f: Finding) -> str:

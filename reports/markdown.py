@@ -14,8 +14,8 @@ from __future__ import annotations
 import json
 import re
 
-from reports import baseline, bulk, fmt, series
-from reports.model import Report
+from peakready.reports import baseline, bulk, fmt, series
+from peakready.reports.model import Report
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]|~#])")
 MAX_EVIDENCE_CHARS = 600  # per finding, on one line; report.json has all of it

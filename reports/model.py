@@ -8,18 +8,18 @@ from __future__ import annotations
 
 from typing import Any
 
+from peakready.reports.comparison import Comparison
 from pydantic import BaseModel, Field
 
-from peakready.findings import Finding, Status
-from peakready.results import LoadResult
-from reports.baseline import Comparison
-from reports.gate import Verdict
+from peakready.findings import Finding, Level, Status
+from peakready.load.results import LoadResult
+from peakready.verdict import Verdict, blocking
 
 # Bump when a field is removed or changes meaning; added optional fields keep
 # it. The JSON Schema (reports/report.schema.json) is generated from these
-# models by `python -m reports.schema`; a test fails when it is stale.
+# models by `python -m peakready.reports.schema`; a test fails when it is stale.
 REPORT_SCHEMA_VERSION = 1
-AREAS = ("email", "links", "promo", "load")
+AREAS = ("email", "links", "promo", "attribution", "load")
 
 
 class ScenarioInfo(BaseModel):
@@ -96,16 +96,12 @@ class Report(BaseModel):
         return check_id.split(".", 1)[0]
 
     def blocking(self) -> list[Finding]:
-        from reports.gate import blocking
-
         health = {c.id for c in self.checks if c.health}
         return [f for f in self.findings
                 if f.check not in health and blocking(f, self.errors_block)]
 
     def inconclusive_reasons(self) -> list[Finding]:
-        """The health findings that make the measurement invalid (gate.verdict)."""
-        from peakready.findings import Level
-
+        """The health findings that make the measurement invalid (verdict.verdict)."""
         health = {c.id for c in self.checks if c.health}
         return [f for f in self.findings if f.check in health and f.level is not Level.OFF
                 and f.status in (Status.FAIL, Status.ERROR)]

@@ -1,7 +1,7 @@
 """The JSON Schema of report.json, generated from the pydantic models.
 
-    python -m reports.schema           # rewrite reports/report.schema.json
-    python -m reports.schema --check   # exit 1 when the committed file is stale
+    python -m peakready.reports.schema           # rewrite reports/report.schema.json
+    python -m peakready.reports.schema --check   # exit 1 when the committed file is stale
 
 The committed file is what CI consumers read to parse report.json; a test
 fails when it no longer matches the models, so the two cannot drift.
@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from reports.model import REPORT_SCHEMA_VERSION, Report
+from peakready.reports.model import REPORT_SCHEMA_VERSION, Report
 
 SCHEMA_PATH = Path(__file__).with_name("report.schema.json")
 SCHEMA_ID = "https://peakready.invalid/schemas/report.v{v}.json"  # a name, never fetched
@@ -36,7 +36,8 @@ def main(argv: list[str] | None = None) -> int:
     current = SCHEMA_PATH.read_text(encoding="utf-8") if SCHEMA_PATH.exists() else ""
     if "--check" in args:
         if current != text():
-            print(f"{SCHEMA_PATH} is stale: run `python -m reports.schema`", file=sys.stderr)
+            print(f"{SCHEMA_PATH} is stale: run `python -m peakready.reports.schema`",
+                  file=sys.stderr)
             return 1
         return 0
     SCHEMA_PATH.write_text(text(), encoding="utf-8")

@@ -20,7 +20,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from peakready.results import Interval, LoadResult
+from peakready.load.results import Interval, LoadResult
 
 MAX_POINTS = 300
 NAN = math.nan

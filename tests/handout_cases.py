@@ -13,11 +13,11 @@ import time
 import gevent
 import locust  # noqa: F401  # before anything imports ssl: gevent patches it
 from locust.env import Environment
+from peakready.locustfiles.replay import Replay, TokenBucket
 
-from locustfiles.replay import Replay, TokenBucket
-from peakready.plan import build_plan
-from peakready.recorder import Recorder
-from peakready.scenario import Scenario
+from peakready.load.recorder import Recorder
+from peakready.plan.build import build_plan
+from peakready.scenario.model import Scenario
 from tests.conftest import demo_data
 
 

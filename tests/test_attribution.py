@@ -11,12 +11,13 @@ from typing import Any
 
 import pytest
 import requests
+from peakready.checks.attribution import orders as attribution
+from peakready.checks.check import CheckContext
 
-from checks import attribution
 from peakready.demo.server import DemoShop
-from peakready.findings import CheckContext, Finding, Status
-from peakready.results import LoadResult, PlacedOrder
-from peakready.scenario import Scenario
+from peakready.findings import Finding, Status
+from peakready.load.results import LoadResult, PlacedOrder
+from peakready.scenario.model import Scenario
 from tests.conftest import demo_data, peakready, write_scenario
 
 MIA = "/collections/winter-warmth?utm_source=instagram&utm_medium=social&utm_campaign=bf-mia"

@@ -21,7 +21,7 @@ import pytest
 import yaml
 
 from peakready import __version__
-from peakready.cli import build_parser, cmd_run, cmd_worker, main
+from peakready.cli import build_parser, main
 
 ROOT = Path(__file__).resolve().parent.parent
 KUBE = ROOT / "deploy" / "kubernetes"
@@ -134,8 +134,8 @@ def _args(doc: dict[str, Any]) -> Any:
 
 def test_commands_parse_with_the_cli() -> None:
     master, worker = _args(MASTER), _args(WORKERS)
-    assert master.func is cmd_run and master.master and master.out
-    assert worker.func is cmd_worker
+    assert master.command == "run" and master.master and master.out
+    assert worker.command == "worker"
 
 
 def test_ports_line_up() -> None:

@@ -10,12 +10,12 @@ from typing import Any
 
 import pytest
 
-import checks
-from peakready import docgen
+from peakready import checks
 from peakready.cli import build_parser, main
-from peakready.exitcodes import ExitCode
-from peakready.scenario import Scenario
-from peakready.schemadoc import anchor
+from peakready.docs import generate as docgen
+from peakready.docs.schema import anchor
+from peakready.errors import ExitCode
+from peakready.scenario.model import Scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"

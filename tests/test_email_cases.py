@@ -13,14 +13,14 @@ from typing import Any
 
 import pytest
 import yaml
+from peakready.checks.check import CheckContext, Phase
+from peakready.checks.registry import BY_ID
+from peakready.checks.runner import run_checks
 
-from checks import BY_ID
-from peakready.checkrun import run_checks
-from peakready.dnsctx import DnsContext
-from peakready.email_cmd import email_scenario
-from peakready.emailconfig import Email, EmailDomain
-from peakready.findings import CheckContext, Finding, Phase
-from peakready.zonefile import load_zones
+from peakready.email.config import Email, EmailDomain
+from peakready.email.dns import DnsContext
+from peakready.email.zonefile import load_zones
+from peakready.findings import Finding
 from tests.nsdserver import NsdServer, free_port
 
 DNS = Path(__file__).resolve().parent / "dns"
@@ -51,7 +51,7 @@ def resolvers(nsd: NsdServer) -> Iterator[dict[str, DnsContext]]:
 def run_case(case: dict[str, Any], dns: DnsContext) -> list[Finding]:
     email = Email(domains=[EmailDomain(name=case["domain"],
                                        selectors=case.get("selectors", []))])
-    ctx = CheckContext(scenario=email_scenario(email), resolver=dns)
+    ctx = CheckContext(email=email, resolver=dns)
     return run_checks([BY_ID[case["check"]]], ctx, Phase.PRE)
 
 

@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from peakready.email_cmd import check_email
-from peakready.exitcodes import BadInput
+from peakready.commands.email import check_email
+from peakready.errors import BadInput
 from peakready.findings import Status
-from peakready.run import make_resolver
-from peakready.scenario import load_scenario, parse_scenario
+from peakready.run.execute import make_resolver
+from peakready.scenario.load import load_scenario, parse_scenario
 from tests.conftest import DEMO, ROOT, demo_data, peakready, write_scenario
 
 

@@ -8,15 +8,16 @@ import re
 from pathlib import Path
 
 import pytest
+from peakready.checks.check import CheckContext, Phase
+from peakready.checks.email import spf as email_spf
+from peakready.checks.runner import run_checks
 
-from checks import email_spf
-from peakready.checkrun import run_checks
-from peakready.dnsctx import DnsContext, Outcome
-from peakready.email_cmd import EMAIL_CHECKS, email_scenario
-from peakready.emailconfig import Email, EmailDomain
-from peakready.exitcodes import BadInput
-from peakready.findings import CheckContext, Phase, Status
-from peakready.zonefile import load_zone, load_zones
+from peakready.commands.email import EMAIL_CHECKS
+from peakready.email.config import Email, EmailDomain
+from peakready.email.dns import DnsContext, Outcome
+from peakready.email.zonefile import load_zone, load_zones
+from peakready.errors import BadInput
+from peakready.findings import Status
 from tests.nsdserver import NsdServer, free_port
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -88,7 +89,7 @@ def test_timeout_is_an_error_for_every_check() -> None:
     """Nobody listens on the port: every email check says "could not evaluate"."""
     email = Email(domains=[EmailDomain(name="shop.example", selectors=["s1"])])
     with DnsContext(nameserver=_closed(), timeout=0.3) as dns:
-        ctx = CheckContext(scenario=email_scenario(email), resolver=dns)
+        ctx = CheckContext(email=email, resolver=dns)
         findings = run_checks(EMAIL_CHECKS, ctx, Phase.PRE)
     assert {f.check for f in findings} == {c.id for c in EMAIL_CHECKS}
     assert {f.status for f in findings} == {Status.ERROR}
@@ -100,7 +101,7 @@ def test_one_unreachable_domain_does_not_hold_the_others() -> None:
     email = Email(domains=[EmailDomain(name="unreachable.example"),
                            EmailDomain(name="hearth-home.example")])
     with DnsContext(load_zones([DEMO_ZONE]), nameserver=_closed(), timeout=0.5) as dns:
-        ctx = CheckContext(scenario=email_scenario(email), resolver=dns)
+        ctx = CheckContext(email=email, resolver=dns)
         findings = run_checks([email_spf.CHECK], ctx, Phase.PRE)
     by = {f.subject: (f.status, f.code) for f in findings}
     assert by == {"unreachable.example": (Status.ERROR, "spf-dns-error"),
@@ -112,7 +113,7 @@ def test_shared_cache_asks_each_question_once(nsd: NsdServer) -> None:
     names = ["ok.spf.test", "softfail.spf.test", "cname.spf.test", "redirect.spf.test"]
     email = Email(domains=[EmailDomain(name=n) for n in names])
     with DnsContext(nameserver=nsd.address, timeout=2) as dns:
-        ctx = CheckContext(scenario=email_scenario(email), resolver=dns)
+        ctx = CheckContext(email=email, resolver=dns)
         findings = run_checks([email_spf.CHECK], ctx, Phase.PRE)
         assert [f.code for f in findings] == ["spf-ok"] * 4
         assert dns.stats["live"] == dns.questions
@@ -150,7 +151,7 @@ def test_bare_dnspython_resolver_is_wrapped_once(nsd: NsdServer) -> None:
     """A CheckContext may carry a plain Resolver: checks then share one cache on it."""
     import dns.resolver
 
-    from peakready.dnsctx import of
+    from peakready.email.dns import of
 
     resolver = dns.resolver.Resolver(configure=False)
     resolver.nameservers, resolver.port = ["127.0.0.1"], nsd.port

@@ -4,8 +4,7 @@ macros a pre-flight can expand (only %{d}; the rest depend on the message)."""
 from __future__ import annotations
 
 import pytest
-
-from checks.spf_syntax import expand, is_spf, parse
+from peakready.checks.email._spf_syntax import expand, is_spf, parse
 
 
 @pytest.mark.parametrize(("text", "spf"), [

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from checks.ga4_channels import CHANNELS, canonical, predict
+from peakready.links.channels import CHANNELS, canonical, predict
 
 
 @pytest.mark.parametrize(("source", "medium", "campaign", "channel"), [
@@ -60,6 +60,6 @@ def test_canonical(name: str, expected: str | None) -> None:
 
 
 def test_every_channel_has_a_rule_but_unassigned() -> None:
-    from checks.ga4_channels import RULES
+    from peakready.links.channels import RULES
 
     assert [name for name, _ in RULES] + ["Unassigned"] == list(CHANNELS)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from peakready.exitcodes import ExitCode
+from peakready.errors import ExitCode
 from peakready.findings import Finding, Level, Status
-from reports.gate import Verdict, apply_levels, verdict
+from peakready.verdict import Verdict, apply_levels, verdict
 
 HEALTH = frozenset({"load.generator"})
 

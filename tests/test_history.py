@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from peakready.exitcodes import BadInput
+from peakready.errors import BadInput
 from peakready.traffic import load_history
 from peakready.traffic.logs import read_combined
 from peakready.traffic.synth import Source, Truth, access_log, spike

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from peakready.limit import limit_plan
-from peakready.plan import build_plan
-from peakready.scenario import Scenario
+from peakready.plan.build import build_plan
+from peakready.plan.limit import limit_plan
+from peakready.scenario.model import Scenario
 from tests.conftest import demo_data, peakready, write_scenario
 from tests.test_replay import _Busy
 

@@ -8,12 +8,14 @@ from typing import Any
 
 import pytest
 import requests
+from peakready.checks.check import CheckContext, Phase
+from peakready.checks.links import landing as links
+from peakready.checks.links import tls, utm
+from peakready.checks.runner import run_checks
 
-from checks import links, tls, utm
-from peakready.checkrun import run_checks
 from peakready.demo.server import DemoShop
-from peakready.findings import CheckContext, Finding, Phase
-from peakready.scenario import Scenario
+from peakready.findings import Finding
+from peakready.scenario.model import Scenario
 from tests.conftest import demo_data
 
 UTM = "utm_source={}&utm_medium=social&utm_campaign={}"
@@ -109,7 +111,7 @@ def test_demo_scenario_links_all_pass(shop: DemoShop) -> None:
 
 
 def test_campaigns_plus_csv(shop: DemoShop, tmp_path: Any) -> None:
-    from peakready.scenario import load_scenario
+    from peakready.scenario.load import load_scenario
     from tests.conftest import write_scenario
 
     (tmp_path / "creators.csv").write_text(

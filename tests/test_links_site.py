@@ -9,11 +9,12 @@ from typing import Any
 
 import pytest
 import requests
+from peakready.checks.check import CheckContext, Phase
+from peakready.checks.links import landing as links
+from peakready.checks.runner import run_checks
 
-from checks import links
-from peakready.checkrun import run_checks
-from peakready.findings import CheckContext, Finding, Phase
-from peakready.scenario import Scenario
+from peakready.findings import Finding
+from peakready.scenario.model import Scenario
 from tests.conftest import demo_data
 from tests.linkservers import Silent, Site, page, redirect
 

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from peakready.exitcodes import BadInput
-from peakready.linkset import entries
-from peakready.scenario import load_scenario
+from peakready.errors import BadInput
+from peakready.links.linkset import entries
+from peakready.scenario.load import load_scenario
 from tests.conftest import demo_data, peakready, write_scenario
 
 GOOD = ("influencer,url,channel,promo_code,landing\n"

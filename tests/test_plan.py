@@ -6,8 +6,10 @@ from collections import Counter
 
 import pytest
 
-from peakready.plan import arrivals, build_plan, constant_plan
-from peakready.scenario import Scenario
+from peakready.plan.arrivals import arrivals
+from peakready.plan.build import build_plan
+from peakready.plan.model import constant_plan
+from peakready.scenario.model import Scenario
 from tests.conftest import demo_data
 
 

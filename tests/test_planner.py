@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from peakready.plan import arrivals, build_plan
-from peakready.planner import flow_shares, plan_from_history
-from peakready.scenario import Scenario
+from peakready.plan.arrivals import arrivals
+from peakready.plan.build import build_plan
+from peakready.plan.history import flow_shares, plan_from_history
+from peakready.scenario.model import Scenario
 from peakready.traffic.model import History
 from tests.conftest import DEMO, demo_data, peakready, write_scenario
 

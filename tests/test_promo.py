@@ -14,15 +14,18 @@ from typing import Any
 
 import pytest
 import requests
+from peakready.checks.check import CheckContext, Phase
+from peakready.checks.promo import _rules as promo_rules
+from peakready.checks.promo import codes as promo
+from peakready.checks.runner import run_checks
 
-import checks
-from checks import promo, promo_rules
-from peakready.checkrun import run_checks
+from peakready import checks
 from peakready.demo.server import DemoShop
-from peakready.findings import CheckContext, Phase, Status
-from peakready.scenario import Scenario
-from peakready.shops import MutationRefused, Totals, make_shop
+from peakready.findings import Status
+from peakready.scenario.model import Scenario
+from peakready.shops import MutationRefused, Totals
 from peakready.shops.config import CodeExpectation
+from peakready.shops.engine import make_shop
 from tests.conftest import demo_data, yaml_cases
 
 CASES = Path(__file__).parent / "cases" / "promo"
@@ -143,7 +146,7 @@ def test_no_check_places_an_order_without_mutations() -> None:
     with DemoShop() as shop, requests.Session() as http:
         ctx = CheckContext(scenario=scenario, http=http, base_url=shop.url)
         findings = run_checks(checks.ALL, ctx, Phase.PRE)
-        adapter = make_shop(scenario, http, shop.url)
+        adapter = make_shop(scenario.promo, http, shop.url, mutations=scenario.target.mutations)
         with pytest.raises(MutationRefused, match=r"target\.mutations"):
             adapter.start_checkout(adapter.new_cart())
         assert _orders(shop.url) == 0

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 import yaml
 
-from peakready.exitcodes import BadInput
-from peakready.scenario import parse_scenario
+from peakready.errors import BadInput
+from peakready.scenario.load import parse_scenario
 from peakready.shops.config import Window
 from peakready.shops.presets import DEMO
 from tests.conftest import demo_data

@@ -8,11 +8,12 @@ from typing import Any
 
 import pytest
 import requests
+from peakready.checks.check import CheckContext
+from peakready.checks.promo import race as promo_race
 
-from checks import promo_race
 from peakready.demo.server import DemoShop
-from peakready.findings import CheckContext, Finding, Status
-from peakready.scenario import Scenario
+from peakready.findings import Finding, Status
+from peakready.scenario.model import Scenario
 from peakready.shops.presets import DEMO
 from tests.conftest import demo_data
 

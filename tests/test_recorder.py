@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 
-from peakready.recorder import Recorder
+from peakready.load.recorder import Recorder
 
 
 def _fill(rec: Recorder, samples: list[tuple[float, str, float, bool]]) -> None:
@@ -59,8 +59,8 @@ def test_compaction_keeps_figures() -> None:
 
 
 def test_batched_recording_equals_record_value() -> None:
-    from peakready.hdrbatch import record_many
-    from peakready.recorder import HIGHEST_US, new_hist
+    from peakready.load.hdr import record_many
+    from peakready.load.recorder import HIGHEST_US, new_hist
 
     rng = random.Random(5)
     values = [1, 2, 2047, 2048, 2049, 4095, 4096, 65_535, 1_000_000, HIGHEST_US]
@@ -80,8 +80,8 @@ def test_batched_recording_equals_record_value() -> None:
 
 
 def test_latency_figures_equal_hdrh_own() -> None:
-    from peakready.hdrbatch import latency_ms
-    from peakready.recorder import new_hist
+    from peakready.load.hdr import latency_ms
+    from peakready.load.recorder import new_hist
 
     rng = random.Random(9)
     for n in (1, 7, 1000, 30_000):

@@ -14,13 +14,20 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from peakready.reports.baseline import compare
+from peakready.reports.model import CheckInfo, PlanInfo, Report, ScenarioInfo
 
-import reports
+from peakready import reports
 from peakready.findings import Finding, Level, Status
-from peakready.results import ErrorSample, Interval, LoadResult, RunStatus, SessionStats, StepStats
-from reports.baseline import compare
-from reports.gate import Verdict
-from reports.model import CheckInfo, PlanInfo, Report, ScenarioInfo
+from peakready.load.results import (
+    ErrorSample,
+    Interval,
+    LoadResult,
+    RunStatus,
+    SessionStats,
+    StepStats,
+)
+from peakready.verdict import Verdict
 from tests.conftest import peakready
 
 SCRIPT = "<script>alert(1)</script>"
@@ -221,7 +228,7 @@ def test_banner_names_at_most_ten_blockers_and_says_how_many_more() -> None:
 
 
 def test_long_series_is_downsampled_keeping_spikes() -> None:
-    from reports.series import MAX_POINTS, timeline
+    from peakready.reports.series import MAX_POINTS, timeline
 
     step = StepStats(requests=10, p50_ms=1.0, p95_ms=2.0, p99_ms=3.0)
     spike = StepStats(requests=10, p50_ms=1.0, p95_ms=900.0, p99_ms=950.0)
@@ -242,7 +249,7 @@ def test_long_series_is_downsampled_keeping_spikes() -> None:
 ])
 def test_started_line_uses_began_when_recorded(began: tuple[int, ...],
                                                expected: list[float]) -> None:
-    from reports.series import timeline
+    from peakready.reports.series import timeline
 
     series = [Interval(t=i * 10.0, planned=10, started=s, began=b)
               for i, (s, b) in enumerate(zip((10, 10, 5), began, strict=True))]

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-import reports
+from peakready import reports
 from tests.test_reports_golden import golden
 
 CHROMIUM = shutil.which("chromium")

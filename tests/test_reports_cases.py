@@ -9,11 +9,11 @@ from typing import Any
 
 import pytest
 import yaml
+from peakready.reports import baseline, bulk, junit
+from peakready.reports.model import Report, ScenarioInfo
 
 from peakready.findings import Finding, Level, Status
-from reports import baseline, bulk, junit
-from reports.gate import Verdict
-from reports.model import Report, ScenarioInfo
+from peakready.verdict import Verdict
 
 CASES = Path(__file__).parent / "fixtures" / "report_cases"
 

@@ -13,10 +13,10 @@ from pathlib import Path
 
 import jsonschema
 import pytest
+from peakready.reports import schema
+from peakready.reports.model import Report
 
-import reports
-from reports import schema
-from reports.model import Report
+from peakready import reports
 from tests.conftest import demo_data, peakready, write_scenario
 
 GOLDEN = Path(__file__).parent / "fixtures" / "golden"
@@ -204,7 +204,7 @@ def test_report_json_round_trips_and_matches_the_schema(tmp_path: Path) -> None:
 
 def test_committed_schema_is_current() -> None:
     assert schema.SCHEMA_PATH.read_text() == schema.text(), (
-        "reports/report.schema.json is stale: run `.venv/bin/python -m reports.schema`")
+        "reports/report.schema.json is stale: run `.venv/bin/python -m peakready.reports.schema`")
     assert json.loads(schema.text())["x-schema-version"] == golden().schema_version
 
 

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from peakready.exitcodes import BadInput
-from peakready.scenario import load_scenario, parse_scenario
+from peakready.errors import BadInput
+from peakready.scenario.load import load_scenario, parse_scenario
 from peakready.units import parse_duration
 from tests.conftest import DEMO, demo_data, peakready, write_scenario
 

@@ -8,11 +8,12 @@ import sys
 from pathlib import Path
 
 import pytest
+from peakready.checks.check import CheckContext
+from peakready.checks.links import utm
 
-from checks import utm
 from peakready.cli import main
-from peakready.findings import CheckContext, Status
-from peakready.scenario import load_scenario
+from peakready.findings import Status
+from peakready.scenario.load import load_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = sorted((ROOT / "scenarios").glob("*.yaml"))

@@ -14,11 +14,12 @@ from typing import Any, ClassVar
 import pytest
 import requests
 import yaml
+from peakready.checks.check import CheckContext
+from peakready.checks.promo import codes as promo
 
-from checks import promo
 from peakready.demo.server import DemoShop
-from peakready.findings import CheckContext
-from peakready.scenario import Scenario, load_scenario
+from peakready.scenario.load import load_scenario
+from peakready.scenario.model import Scenario
 from peakready.shops import (
     MutationRefused,
     Product,
@@ -27,9 +28,9 @@ from peakready.shops import (
     Unsupported,
     carts,
     checkout,
-    make_shop,
     money,
 )
+from peakready.shops.engine import make_shop
 from peakready.shops.presets import DEMO
 from tests.conftest import demo_data, write_scenario
 
@@ -43,7 +44,9 @@ def adapter(name: str, url: str, mutations: bool = False) -> Shop:
             DEMO.model_dump(mode="json", exclude_none=True)))
     data = demo_data(promo=section)
     data["target"]["mutations"] = mutations
-    return make_shop(Scenario.model_validate(data), requests.Session(), url)
+    scenario = Scenario.model_validate(data)
+    return make_shop(scenario.promo, requests.Session(), url,
+                     mutations=scenario.target.mutations)
 
 
 @pytest.mark.parametrize(("currency", "value", "minor", "major"), [
@@ -254,7 +257,8 @@ def test_declarative_headers_read_secrets_from_the_environment(
     scenario = Scenario.model_validate(data)
     url = f"http://127.0.0.1:{server.server_port}"
     try:
-        s = make_shop(scenario, requests.Session(), url)
+        s = make_shop(scenario.promo, requests.Session(), url,
+                      mutations=scenario.target.mutations)
         monkeypatch.delenv("PR_TEST_SHOP_TOKEN", raising=False)
         with pytest.raises(ShopError, match="PR_TEST_SHOP_TOKEN is not set"):
             s.attribution(["7"])

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from peakready.checks.check import CheckContext
+from peakready.checks.load import slo
 
-from checks import slo
-from peakready.findings import CheckContext, Status
-from peakready.results import Interval, LoadResult, SessionStats, StepStats
-from peakready.scenario import Scenario
+from peakready.findings import Status
+from peakready.load.results import Interval, LoadResult, SessionStats, StepStats
+from peakready.scenario.model import Scenario
 from tests.conftest import demo_data
 
 

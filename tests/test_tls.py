@@ -13,10 +13,12 @@ from typing import Any
 import pytest
 import requests
 from cryptography import x509
+from peakready.checks.check import CheckContext
+from peakready.checks.links import landing as links
+from peakready.checks.links import tls
 
-from checks import links, tls
-from peakready.findings import CheckContext, Finding
-from peakready.scenario import Scenario
+from peakready.findings import Finding
+from peakready.scenario.model import Scenario
 from tests.conftest import demo_data
 from tests.linkservers import ScratchCA, Site, page, redirect
 

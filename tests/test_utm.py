@@ -7,12 +7,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from peakready.checks.check import CheckContext
+from peakready.checks.links import utm
 
-from checks import utm
-from peakready.findings import CheckContext, Status
-from peakready.linkconfig import Links
-from peakready.linkset import LinkEntry
-from peakready.scenario import Scenario
+from peakready.findings import Status
+from peakready.links.config import Links
+from peakready.links.linkset import LinkEntry
+from peakready.scenario.model import Scenario
 from tests.conftest import demo_data, yaml_cases
 
 CASES = Path(__file__).parent / "cases" / "utm"

@@ -21,12 +21,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
-if TYPE_CHECKING:
-    import requests
-
-    from peakready.scenario import Scenario
+import requests
 
 
 class ShopError(Exception):
@@ -145,16 +142,3 @@ class Shop(Protocol):
 
 def checkout(shop: Shop, cart: Cart) -> CheckoutResult:
     return shop.finish_checkout(shop.start_checkout(cart))
-
-
-def make_shop(scenario: Scenario, http: requests.Session, base_url: str,
-              timeout: float = 10.0) -> Shop:
-    """The adapter the scenario's ``promo.adapter`` names, bound to the target."""
-    from peakready.shops.engine import HttpShop
-    from peakready.shops.presets import PRESETS
-
-    promo = scenario.promo
-    name = promo.adapter if promo else "demo"
-    config = promo.declarative if promo and promo.declarative else PRESETS[name]
-    return HttpShop(name, config, http, base_url or scenario.target.base_url,
-                    mutations=scenario.target.mutations, timeout=timeout)

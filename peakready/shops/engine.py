@@ -29,10 +29,12 @@ from peakready.shops import (
     Totals,
     Unsupported,
 )
+from peakready.shops.config import PromoSection
 from peakready.shops.declarative_config import DeclarativeConfig, ListSource, Request
 from peakready.shops.http import env_headers, fill
 from peakready.shops.money import to_major
-from peakready.visitor import visitor
+from peakready.shops.presets import PRESETS
+from peakready.shops.visitor import visitor
 
 MAX_REDIRECTS = 5
 MAX_PAGES = 1000  # attribution pages read at most: a bound on a misbehaving cursor
@@ -259,3 +261,12 @@ class HttpShop:
                 break
             after = cursor
         return found
+
+
+def make_shop(promo: PromoSection | None, http: requests.Session, base_url: str, *,
+              mutations: bool, timeout: float = 10.0) -> HttpShop:
+    """The adapter ``promo.adapter`` names (or the declarative one it
+    describes), bound to the target; without a promo section, the demo's."""
+    name = promo.adapter if promo else "demo"
+    config = promo.declarative if promo and promo.declarative else PRESETS[name]
+    return HttpShop(name, config, http, base_url, mutations=mutations, timeout=timeout)

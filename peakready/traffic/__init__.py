@@ -17,7 +17,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import IO
 
-from peakready.exitcodes import BadInput
+from peakready.errors import BadInput
 from peakready.traffic import aggregates, logs
 from peakready.traffic.model import History
 from peakready.traffic.sessions import FLOW_ORDER, Classifier, Hit, Sessionizer

@@ -10,7 +10,7 @@ from typing import Literal
 from pydantic import Field, field_validator, model_validator
 
 from peakready.traffic.sessions import DEFAULT_PATHS
-from peakready.units import Duration, Strict
+from peakready.units import Duration, Strict, parse_duration
 
 Format = Literal["auto", "combined", "jsonl", "csvlog", "cloudflare", "cloudfront", "ga4",
                  "shopify", "curve"]
@@ -45,8 +45,6 @@ class Spike(Strict):
     @field_validator("at")
     @classmethod
     def _at(cls, v: str) -> str:
-        from peakready.units import parse_duration
-
         try:
             parse_duration(v)
         except ValueError:
