@@ -48,7 +48,7 @@ class Need(StrEnum):
     CAMPAIGNS = "campaigns"
     PROMO = "a promo: section"
     HTTP = "an HTTP session to the target"
-    LOAD_RESULT = "a load result (the replay did not run)"
+    LOAD_RESULT = "the load's result (no replay ran)"
 
 
 def _present(need: Need, ctx: CheckContext) -> bool:

@@ -42,7 +42,7 @@ def check(url: str, orders: list[PlacedOrder], **data: Any) -> list[Finding]:
     with requests.Session() as http:
         ctx = CheckContext(scenario=scenario, http=http, base_url=url,
                            load=LoadResult(orders=orders))
-        return list(attribution.run(ctx, {}))
+        return list(attribution.run(ctx))
 
 
 def order(oid: str, campaign: str | None, code: str | None = None) -> PlacedOrder:

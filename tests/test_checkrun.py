@@ -6,10 +6,10 @@ from __future__ import annotations
 import time
 
 import pytest
-
 from peakready.checks.check import Check, CheckContext, Need, Phase
 from peakready.checks.links import utm
 from peakready.checks.runner import run_checks
+
 from peakready.email.config import Email
 from peakready.findings import Level, Status
 from peakready.scenario.model import Scenario
@@ -81,7 +81,7 @@ def test_email_context_without_a_scenario() -> None:
     ctx = CheckContext(email=Email(domains=["shop.test"]))
     assert ctx.missing((Need.EMAIL,)) == [] and ctx.missing((Need.SCENARIO,)) == [
         Need.SCENARIO]
-    with pytest.raises(RuntimeError, match="Need.SCENARIO"):
+    with pytest.raises(RuntimeError, match=r"Need\.SCENARIO"):
         _ = ctx.the_scenario
 
 

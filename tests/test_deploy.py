@@ -209,15 +209,19 @@ def test_pods_are_unprivileged_and_bounded(doc: dict[str, Any]) -> None:
 
 
 def test_dockerfile() -> None:
-    assert _instr("FROM") == ["python:3.11-slim"]
+    assert _instr("FROM") == ["python:3.11-slim AS wheel", "python:3.11-slim"]
     assert json.loads(_instr("ENTRYPOINT")[0]) == ["peakready"]
     assert any("pip install" in run for run in _instr("RUN"))
     user = _instr("USER")[-1]
     assert user.split(":")[0].isdigit() and int(user.split(":")[0]) != 0
-    # every package pyproject.toml installs, and the scenarios, are copied in
-    copied = {src.rstrip("/") for c in _instr("COPY") for src in shlex.split(c)[:-1]}
-    find = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
-    packages = {pattern.rstrip("*") for pattern in find["packages"]["find"]["include"]}
-    assert {"pyproject.toml", "README.md", "scenarios", *packages} <= copied
+    # every folder pyproject.toml maps into the package is copied into the
+    # build stage, and the image installs the wheel built from them
+    copied = {src.rstrip("/") for c in _instr("COPY") if not c.startswith("--from")
+              for src in shlex.split(c)[:-1]}
+    setuptools = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
+    assert {"pyproject.toml", "README.md", *setuptools["package-dir"].values()} == copied
+    assert any("pip wheel" in run for run in _instr("RUN"))
+    assert any("pip install /wheels/" in run and "-e" not in run.split()
+               for run in _instr("RUN"))
     ignore = (ROOT / "deploy" / "Dockerfile.dockerignore").read_text().splitlines()
     assert {f"!{c}" if "." in c else f"!{c}/" for c in copied} <= set(ignore)

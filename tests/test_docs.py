@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from peakready.checks.registry import ALL
 
-from peakready import checks
 from peakready.cli import build_parser, main
 from peakready.docs import generate as docgen
 from peakready.docs.schema import anchor
@@ -109,7 +109,7 @@ def test_reference_rows(section: str, key: str, text: str) -> None:
 
 def test_catalogue_has_every_check_with_its_docstring() -> None:
     md = docgen.check_catalogue()
-    for c in checks.ALL:
+    for c in ALL:
         assert f"\n## {c.id}\n" in md
         assert f"| [{c.id}](#{anchor(c.id)}) | {c.title} |" in md
         fix = " ".join(c.doc.split("How to fix:", 1)[1].split()[:6]).replace("`", "")

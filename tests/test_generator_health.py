@@ -15,7 +15,7 @@ from tests.conftest import demo_data
 def _findings(**kw: object) -> dict[str, object]:
     load = LoadResult(totals=SessionStats(planned=100, started=100), requests=1000, **kw)
     ctx = CheckContext(scenario=Scenario.model_validate(demo_data()), load=load)
-    return {f.code: f for f in generator.run(ctx, {})}
+    return {f.code: f for f in generator.run(ctx)}
 
 
 @pytest.mark.parametrize(("kw", "code", "status"), [
@@ -36,7 +36,7 @@ def test_health_rules(kw: dict, code: str, status: Status) -> None:
     if "totals" in kw:
         found = {f.code: f for f in generator.run(CheckContext(
             scenario=Scenario.model_validate(demo_data()),
-            load=LoadResult(requests=1000, **kw)), {})}
+            load=LoadResult(requests=1000, **kw)))}
     else:
         found = _findings(**kw)
     assert found[code].status is status

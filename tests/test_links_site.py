@@ -105,7 +105,7 @@ def test_slow_landing_warns() -> None:
             campaigns=[{"name": "c", "link": f"/land?{Q}"}],
             links={"slow_landing": 0.000001}))
         ctx = CheckContext(scenario=scenario, http=http, base_url=site.url)
-        found = list(links.run(ctx, {}))
+        found = list(links.run(ctx))
     assert [(f.code, f.status) for f in found] == [("landing-slow", "warn")]
     assert found[0].evidence["landing_ms"] > 0
 
@@ -116,7 +116,7 @@ def test_custom_analytics_tag_pattern() -> None:
             campaigns=[{"name": "c", "link": f"/land?{Q}"}],
             links={"analytics_tag": "G-PEAKDEMO01"}))
         found = list(links.run(CheckContext(scenario=scenario, http=http,
-                                            base_url=site.url), {}))
+                                            base_url=site.url)))
     assert [f.code for f in found] == ["analytics-tag-missing"]
 
 
@@ -125,7 +125,7 @@ def test_live_evidence_never_repeats_personal_data() -> None:
         scenario = Scenario.model_validate(demo_data(campaigns=[
             {"name": "c", "link": f"/r3?{Q}&utm_content=mia%40example.com"}]))
         found = list(links.run(CheckContext(scenario=scenario, http=http,
-                                            base_url=site.url), {}))
+                                            base_url=site.url)))
     assert [f.code for f in found] == ["landing-ok"]
     text = found[0].summary + str(found[0].evidence)
     assert "mia@example.com" not in text and "mia%40example.com" not in text

@@ -33,7 +33,7 @@ def _scenario(tmp_path: Path, csv_text: str | bytes, **links: object) -> Path:
 
 def test_csv_lines_join_the_campaigns(tmp_path: Path) -> None:
     scenario = load_scenario(_scenario(tmp_path, GOOD))
-    links = entries(scenario, "http://127.0.0.1:8000")
+    links = entries(scenario.campaigns, scenario.links, "http://127.0.0.1:8000")
     assert [e.subject for e in links] == [
         "bf-mia", "bf-noah", "bf-lena", "creators.csv:2 Mia Home",
         "creators.csv:4 Lena Living", 'creators.csv:5 Noah, Makes']

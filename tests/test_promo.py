@@ -17,9 +17,9 @@ import requests
 from peakready.checks.check import CheckContext, Phase
 from peakready.checks.promo import _rules as promo_rules
 from peakready.checks.promo import codes as promo
+from peakready.checks.registry import ALL
 from peakready.checks.runner import run_checks
 
-from peakready import checks
 from peakready.demo.server import DemoShop
 from peakready.findings import Status
 from peakready.scenario.model import Scenario
@@ -68,7 +68,7 @@ def test_case(shop: DemoShop, case: dict[str, Any]) -> None:
     scenario = scenario_for(case)
     with requests.Session() as http:
         ctx = CheckContext(scenario=scenario, http=http, base_url=shop.url)
-        findings = list(promo.run(ctx, {}))
+        findings = list(promo.run(ctx))
     got: dict[str, list[str]] = {}
     for f in findings:
         if f.subject != "unknown code" or "unknown code" in case["expect"]:
@@ -145,7 +145,7 @@ def test_no_check_places_an_order_without_mutations() -> None:
     assert scenario.target.mutations is False  # the default
     with DemoShop() as shop, requests.Session() as http:
         ctx = CheckContext(scenario=scenario, http=http, base_url=shop.url)
-        findings = run_checks(checks.ALL, ctx, Phase.PRE)
+        findings = run_checks(ALL, ctx, Phase.PRE)
         adapter = make_shop(scenario.promo, http, shop.url, mutations=scenario.target.mutations)
         with pytest.raises(MutationRefused, match=r"target\.mutations"):
             adapter.start_checkout(adapter.new_cart())

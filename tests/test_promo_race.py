@@ -36,7 +36,7 @@ def probe(shop: DemoShop, race: dict[str, Any] | None, **promo: Any) -> list[Fin
     with requests.Session() as http:
         ctx = CheckContext(scenario=Scenario.model_validate(data), http=http,
                            base_url=shop.url)
-        return list(promo_race.run(ctx, {}))
+        return list(promo_race.run(ctx))
 
 
 def _used(shop: DemoShop, code: str) -> int:

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from peakready.checks.registry import IDS
 
 from peakready.errors import BadInput
 from peakready.scenario.load import load_scenario, parse_scenario
@@ -34,7 +35,7 @@ def test_bad_durations(bad: object) -> None:
 
 def _problems(data: dict) -> list[str]:
     with pytest.raises(BadInput) as exc:
-        parse_scenario(yaml.safe_dump(data, sort_keys=False), "s.yaml")
+        parse_scenario(yaml.safe_dump(data, sort_keys=False), "s.yaml", check_ids=IDS)
     return exc.value.problems
 
 

@@ -49,7 +49,7 @@ def test_starting_point_shape(name: str, adapter: str, history_format: str) -> N
 def test_starting_point_links_pass_the_utm_rules(path: Path) -> None:
     scenario = load_scenario(path)
     findings = list(utm.run(CheckContext(scenario=scenario,
-                                         base_url=scenario.target.base_url), {}))
+                                         base_url=scenario.target.base_url)))
     assert findings and all(f.status is Status.PASS for f in findings), [
         (f.subject, f.code, f.summary) for f in findings if f.status is not Status.PASS]
 

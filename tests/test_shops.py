@@ -172,7 +172,7 @@ def test_declarative_adapter_from_a_scenario_file(shop: DemoShop, tmp_path: Path
     scenario = load_scenario(path)
     with requests.Session() as http:
         findings = list(promo.run(CheckContext(scenario=scenario, http=http,
-                                               base_url=shop.url), {}))
+                                               base_url=shop.url)))
     got = {(f.subject, f.code) for f in findings if f.subject != "unknown code"}
     assert got == {("MIA20", "promo-discount-ok"), ("MIA20", "promo-variants-ok"),
                    ("MIA20", "promo-min-spend-ok"), ("LENA10", "promo-discount-ok"),

@@ -27,7 +27,7 @@ def _load(p95s: list[float], n: int = 50, planned: int = 100, dropped: int = 0) 
 
 
 def _by_code(ctx: CheckContext) -> dict[str, object]:
-    return {f.code: f for f in slo.run(ctx, {})}
+    return {f.code: f for f in slo.run(ctx)}
 
 
 @pytest.mark.parametrize(("tolerance", "status", "code"), [

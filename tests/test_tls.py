@@ -45,7 +45,7 @@ def _check(site_url: str, *, verify: str | bool, links_cfg: dict[str, Any] | Non
     with requests.Session() as http:
         http.verify = verify
         ctx = CheckContext(scenario=scenario, http=http, base_url=site_url, timeout=5)
-        return list(tls.run(ctx, {}))
+        return list(tls.run(ctx))
 
 
 @pytest.fixture(scope="module")
@@ -127,7 +127,7 @@ def test_landing_over_https_and_downgrade(ca: ScratchCA, tmp_path: Path) -> None
         scenario = Scenario.model_validate(demo_data(campaigns=[
             {"name": "ok", "link": f"/ok?{Q}"}, {"name": "down", "link": f"/down?{Q}"}]))
         ctx = CheckContext(scenario=scenario, http=http, base_url=site.url, timeout=2)
-        found = {f.subject: f for f in links.run(ctx, {})}
+        found = {f.subject: f for f in links.run(ctx)}
     assert found["ok"].code == "landing-ok"  # the session trusts the test CA
     assert (found["down"].code, found["down"].status) == ("redirect-downgrade", "fail")
     assert [h["url"].split(":")[0] for h in found["down"].evidence["hops"]] == ["https", "http"]

@@ -56,7 +56,7 @@ def test_summaries_mask_personal_data_too() -> None:
 
 def test_demo_links_pass_and_name_their_channel() -> None:
     scenario = Scenario.model_validate(demo_data())
-    findings = list(utm.run(CheckContext(scenario=scenario, base_url="http://127.0.0.1:9"), {}))
+    findings = list(utm.run(CheckContext(scenario=scenario, base_url="http://127.0.0.1:9")))
     assert [(f.subject, f.status) for f in findings] == [
         (c.name, Status.PASS) for c in scenario.campaigns]
     assert {f.evidence["channel"] for f in findings} == {"Organic Social", "Organic Video"}

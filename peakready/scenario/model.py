@@ -1,4 +1,4 @@
-"""The scenario model: one YAML document that describes a shop, its traffic,
+"""The scenario file: one YAML document that describes a shop, its traffic,
 its campaigns, its service levels and its gate policy.
 
 Each stage's section model sits beside the code that uses it (``traffic:``
@@ -135,6 +135,15 @@ class CheckPolicy(_Strict):
 
 
 class Scenario(_Strict):
+    """The scenario file: one YAML document that describes a shop, its traffic,
+    its campaigns, its service levels and its gate policy.
+
+    Validation reports every problem at once, each with its path in the file and
+    its line (``demo.yaml:14: flows[2].weight: must be > 0``). Unknown keys and
+    unknown check ids are errors, so a typo never silently disables a rule.
+    Paths in it are relative to the scenario file.
+    """
+
     name: str = Field(min_length=1, description="Shown at the top of the report.")
     description: str = Field("", description="What is rehearsed, for the report.")
     target: Target
