@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from peakready.checks.check import Check, Need, Phase
-from peakready.checks.registry import ALL
+from peakready.checks.registry import ALL, BY_ID
 from peakready.docs.schema import Walker, anchor, render
 from peakready.flows import ALL_STEPS
 from peakready.scenario.model import Scenario
@@ -56,8 +56,6 @@ _CODE = re.compile(r"``(.+?)``", re.S)
 
 
 def scenario_reference() -> str:
-    from peakready.checks.registry import BY_ID
-
     notes = {
         "slos.steps.NAME": "NAME: `*` (every step not listed) or a flow step: "
                       + ", ".join(f"`{s}`" for s in ALL_STEPS) + ".",
