@@ -31,7 +31,7 @@ import requests
 from locust import constant, events, task
 from locust.contrib.fasthttp import FAILURE_EXCEPTIONS, FastHttpUser
 from locust.env import Environment
-from peakready.locustfiles import hooks, replay
+from peakready.locustfiles import fastsend, hooks, replay
 from peakready.locustfiles.replay import ReplayShape
 
 from peakready import flows as F
@@ -191,11 +191,10 @@ class ShopSession(FastHttpUser):
         """A page view, reported to Locust as a custom client reports a request.
 
         Page views are most of a replay's requests and need none of the
-        options of ``FastHttpSession.request`` (body, JSON, auth per request,
-        streaming, a response context); sending them through the session's
-        own safe-mode send with prebuilt headers, and firing Locust's request
-        event here, costs the generator ~4 % less CPU per request
-        (``bench/generator.py``). Locust's statistics see them as usual;
+        options of ``FastHttpSession.request``; they go through Locust's own
+        safe-mode send with prebuilt headers (``fastsend``, the one private
+        Locust call, isolated there), and this method fires Locust's request
+        event itself: ~4 % less generator CPU per request. Locust's statistics see them as usual;
         errors and 4xx/5xx are failures, as Locust itself marks them."""
         if r.limiter is not None:
             r.limiter.acquire()
@@ -203,7 +202,7 @@ class ShopSession(FastHttpUser):
         url = path if "://" in path else session.base_url + path
         wall = time.time()
         began = time.perf_counter()
-        resp = session._send_request_safe_mode("GET", url, headers=self.page_headers)
+        resp = fastsend.send(session, "GET", url, self.page_headers)
         try:
             length = len(resp.content) if resp.content else 0
         except FAILURE_EXCEPTIONS as exc:  # the body broke off
