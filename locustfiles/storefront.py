@@ -6,7 +6,7 @@ then, by its flow: leaves, abandons a cart, checks out natively with or
 without the campaign's promo code, or pays with the wallet. Request names
 are flow steps (``cart:add``), never raw URLs.
 
-Each request is recorded for the replay (``peakready.recorder``) right here,
+Each request is recorded for the replay (``peakready.load.recorder``) right here,
 as well as reported to Locust's own statistics: a page view is sent, timed
 and reported here (``page``), a checked step with Locust's own figure once
 Locust has judged it. Recording here rather than in a process-wide request

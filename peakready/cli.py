@@ -19,11 +19,7 @@ from pathlib import Path
 from peakready import __version__
 from peakready.errors import BadInput, ExitCode
 from peakready.scenarios import DEMO_SCENARIO
-
-# the formats `peakready history --format` accepts (peakready.traffic.FORMATS;
-# tests/test_cli.py keeps the two equal without importing ingest here)
-FORMATS = ("auto", "combined", "jsonl", "csvlog", "cloudflare", "cloudfront", "ga4",
-           "shopify", "curve")
+from peakready.traffic import FORMATS
 
 # subcommand -> (module in peakready.commands, function)
 COMMANDS: dict[str, tuple[str, str]] = {

@@ -1,8 +1,8 @@
 """The one type that crosses every boundary: a Finding.
 
 Checks, load SLOs and the generator-health rules all speak in Findings, so
-the verdict is computed one way for everything (docs/design.md, "The way
-data flows"). What a check is (``Check``) lives with the checks, in
+the verdict is computed one way for everything (docs/design.md, "Findings,
+checks, verdict"). What a check is (``Check``) lives with the checks, in
 ``peakready.checks.check``; this module is at the bottom of the tree and
 imports nothing of peakready.
 """

@@ -1,7 +1,7 @@
 """The bulk-sender table: each Google / Yahoo / Microsoft requirement and
 where the sending domains stand on it.
 
-Built from the catalogue in ``checks/bulk_sender.py`` and the findings that
+Built from the catalogue in ``peakready/email/bulk_sender.py`` and the findings that
 name requirement ids in ``evidence["bulk_sender"]``. The worst status of
 those findings wins (fail > error > warn > pass > skip), whatever the
 gate level: the table says where the domains stand with the providers, not

@@ -2,7 +2,7 @@
 (with the bulk-sender requirements it affects), DNS trouble as ``error``,
 tag=value lists, and checking domains concurrently under a deadline.
 
-Bulk-sender ids (checks/bulk_sender.py): a pass names the requirements it
+Bulk-sender ids (peakready/email/bulk_sender.py): a pass names the requirements it
 shows met; a fail, error or warn names the requirements it breaks or puts at
 risk, and none when the requirement still holds (``p=none`` meets "DMARC
 published", a 1024-bit key meets "at least 1024 bits"), so the report's

@@ -1,4 +1,4 @@
-"""The rules behind ``promo.codes`` (checks/promo.py), one function per
+"""The rules behind ``promo.codes`` (checks/promo/codes.py), one function per
 promise: discount, case and padding, minimum spend, validity window. Not a
 check of its own; it has no ``CHECK``.
 """

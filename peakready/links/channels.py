@@ -6,7 +6,7 @@ Source: Google Analytics Help, "[GA4] Default channel group", table
 GA4 evaluates the channels in the order listed there and the first match
 wins; a link that matches none lands in "Unassigned". The rules are written
 here by hand because no maintained Python library publishes them; the
-source lists are in ``checks/ga4_sources.py``.
+source lists are in ``peakready/links/sources.py``.
 
 We compare lower-cased values: the casing of a value is reported separately
 (``utm-uppercase``, ``utm-case-split``), because GA4 reports split sessions

@@ -15,7 +15,7 @@ microsecond spent here is one the generator cannot spend sending requests
 goes onto the list of its (interval, step), and its count is that list's
 length; a session's events are increments of one small list per (interval,
 campaign, flow). Latencies are converted, clamped and folded into the HDR
-histograms in batches with numpy (``peakready.hdrbatch``) at least once a
+histograms in batches with numpy (``peakready.load.hdr``) at least once a
 second, and running totals are summed when asked for, not kept per event.
 """
 

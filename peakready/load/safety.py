@@ -1,6 +1,6 @@
 """Safety rails: where load may go, and how fast.
 
-A load test is a weapon pointed at a shop (DESIGN.md, "Safety"). Load goes
+A load test is a weapon pointed at a shop (docs/design.md, "Safety"). Load goes
 to loopback, or to a host the scenario lists in ``target.allowed_hosts``;
 nothing is resolved to decide this, because a name that resolves to
 loopback today may not tomorrow.
