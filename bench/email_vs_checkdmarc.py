@@ -1,7 +1,7 @@
 """Bench: peakready's email checks beside checkdmarc, same zones, same server.
 
 Starts a real NSD on 127.0.0.1 serving tests/dns/zones, then checks every
-domain of the SPF, DMARC and DKIM case files (tests/dns/cases) with
+domain of the SPF, DMARC and DKIM case files (tests/cases/email.*.yaml) with
   - peakready: email.spf + email.dmarc + email.dkim (no selectors given, so
     the common ESP selectors are probed: 18 more lookups per domain), all
     domains at once through one DnsContext;
@@ -38,6 +38,10 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # the bench borrows the tests' NSD helper (tests/support)
+
 from peakready.checks.check import CheckContext, Phase
 from peakready.checks.email import dkim as email_dkim
 from peakready.checks.email import dmarc as email_dmarc
@@ -47,9 +51,8 @@ from peakready.checks.runner import run_checks
 from peakready.email.config import Email, EmailDomain
 from peakready.email.dns import DnsContext
 from peakready.findings import Finding
-from tests.nsdserver import NsdServer
+from tests.support.nsd import NsdServer
 
-ROOT = Path(__file__).resolve().parent.parent
 ROUNDS = 5
 LATENCY_MS = 20  # each way: a 40 ms round trip, a typical resolver a few hops away
 TIMEOUT = 2.0
@@ -60,9 +63,9 @@ RANK = {"pass": 0, "skip": 0, "warn": 1, "fail": 2, "error": 2}
 def domains() -> list[str]:
     out: list[str] = []
     for name in ("spf", "dmarc", "dkim"):
-        doc = yaml.safe_load((ROOT / "tests" / "dns" / "cases" / f"{name}.yml").read_text())
-        for case in doc["cases"].values():
-            if "live" in case.get("modes", doc.get("modes", ["live"])):
+        cases = yaml.safe_load((ROOT / "tests" / "cases" / f"email.{name}.yaml").read_text())
+        for case in cases.values():
+            if "live" in case.get("modes", ["live"]):
                 out.append(case["domain"])
     return sorted(set(out))
 
