@@ -18,7 +18,8 @@ from peakready.demo.server import DemoShop
 from peakready.findings import Finding, Status
 from peakready.load.results import LoadResult, PlacedOrder
 from peakready.scenario.model import Scenario
-from tests.conftest import demo_data, peakready, write_scenario
+from tests.support.cli import peakready
+from tests.support.scenarios import demo_data, write_scenario
 
 MIA = "/collections/winter-warmth?utm_source=instagram&utm_medium=social&utm_campaign=bf-mia"
 NOAH = "/collections/candles?utm_source=tiktok&utm_medium=social&utm_campaign=bf-noah"

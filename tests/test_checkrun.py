@@ -13,7 +13,7 @@ from peakready.checks.runner import run_checks
 from peakready.email.config import Email
 from peakready.findings import Level, Status
 from peakready.scenario.model import Scenario
-from tests.conftest import demo_data
+from tests.support.scenarios import demo_data
 
 
 def _ctx(**checks: dict) -> CheckContext:

@@ -9,7 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.conftest import demo_data, peakready, write_scenario
+from tests.support.cli import peakready
+from tests.support.scenarios import demo_data, write_scenario
 
 
 def _port() -> int:

@@ -1,5 +1,6 @@
-"""The email checks' edge cases: YAML case files (tests/dns/cases/*.yml)
-turned into parametrized tests, each run twice through the same code path —
+"""The email checks' edge cases: the case files tests/cases/email.*.yaml
+(one per check, named by its id) turned into parametrized tests, each run
+twice through the same code path (unless its ``modes`` says otherwise) —
 live, asking a real NSD on loopback that serves tests/dns/zones, and as a
 pre-flight, answering the same zones from their files with live DNS pointed
 at a closed port (so any lookup that escapes the files shows as an error).
@@ -12,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 from peakready.checks.check import CheckContext, Phase
 from peakready.checks.registry import BY_ID
 from peakready.checks.runner import run_checks
@@ -21,21 +21,23 @@ from peakready.email.config import Email, EmailDomain
 from peakready.email.dns import DnsContext
 from peakready.email.zonefile import load_zones
 from peakready.findings import Finding
-from tests.nsdserver import NsdServer, free_port
+from tests.support.cases import cases
+from tests.support.nsd import NsdServer, free_port
 
 DNS = Path(__file__).resolve().parent / "dns"
 ZONES = sorted((DNS / "zones").glob("*.zone"))
 PLANNED = ZONES + sorted((DNS / "preflight").glob("*.zone"))
 MODES = ("live", "preflight")
+CHECKS = ("email.dkim", "email.dmarc", "email.spf", "email.transport")  # tests/cases/<id>.yaml
 
 
 def _cases() -> Iterator[Any]:
-    for path in sorted((DNS / "cases").glob("*.yml")):
-        doc = yaml.safe_load(path.read_text())
-        for name, case in doc["cases"].items():
-            case = {"check": doc["check"], "modes": doc.get("modes", MODES), **case}
-            for mode in case["modes"]:
-                yield pytest.param(case, mode, id=f"{path.stem}:{name}:{mode}")
+    for check in CHECKS:
+        for param in cases(check):
+            [case] = param.values
+            case = {"check": check, **case}
+            for mode in case.get("modes", MODES):
+                yield pytest.param(case, mode, id=f"{param.id}:{mode}")
 
 
 @pytest.fixture(scope="module")

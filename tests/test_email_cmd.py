@@ -8,8 +8,9 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import ROOT, peakready
-from tests.nsdserver import NsdServer, free_port
+from tests.support.cli import peakready
+from tests.support.nsd import NsdServer, free_port
+from tests.support.paths import ROOT
 
 DEMO_ZONE = str(ROOT / "scenarios" / "demo-email.zone")
 

@@ -15,7 +15,9 @@ from peakready.errors import BadInput
 from peakready.findings import Status
 from peakready.run.execute import make_resolver
 from peakready.scenario.load import load_scenario, parse_scenario
-from tests.conftest import DEMO, ROOT, demo_data, peakready, write_scenario
+from tests.support.cli import peakready
+from tests.support.paths import ROOT
+from tests.support.scenarios import DEMO, demo_data, write_scenario
 
 
 def test_demo_email_is_all_green_from_its_zone_file_alone() -> None:

@@ -18,7 +18,7 @@ from peakready.email.dns import DnsContext, Outcome
 from peakready.email.zonefile import load_zone, load_zones
 from peakready.errors import BadInput
 from peakready.findings import Status
-from tests.nsdserver import NsdServer, free_port
+from tests.support.nsd import NsdServer, free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 ZONES = sorted((ROOT / "tests" / "dns" / "zones").glob("*.zone"))

@@ -9,7 +9,7 @@ from peakready.checks.load import generator
 from peakready.findings import Status
 from peakready.load.results import CpuWarning, Health, LoadResult, RunStatus, SessionStats
 from peakready.scenario.model import Scenario
-from tests.conftest import demo_data
+from tests.support.scenarios import demo_data
 
 
 def _findings(**kw: object) -> dict[str, object]:

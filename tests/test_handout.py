@@ -3,7 +3,8 @@
 The real ``Replay`` and ``TokenBucket`` on gevent's clock, with no target:
 when starts are released, how waiting ones are counted (late, dropped, handed
 back), and that the safety cap holds. The cases are in
-``tests/handout_cases.py``; each runs in its own process (see there why).
+``tests/support/handout_cases.py``; each runs in its own process (see there
+why).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-SOURCE = ROOT / "tests" / "handout_cases.py"  # not imported here: it imports Locust
+SOURCE = ROOT / "tests" / "support" / "handout_cases.py"  # not imported: it imports Locust
 CASES = sorted(node.name for node in ast.parse(SOURCE.read_text()).body
                if isinstance(node, ast.FunctionDef) and node.name.startswith("test_"))
 
@@ -27,7 +28,7 @@ def test_every_case_is_collected() -> None:
 
 @pytest.mark.parametrize("case", CASES)
 def test_case(case: str) -> None:
-    code = f"from tests.handout_cases import {case}; {case}()"
+    code = f"from tests.support.handout_cases import {case}; {case}()"
     res = subprocess.run([sys.executable, "-c", code],
                          cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert res.returncode == 0, res.stderr[-3000:]

@@ -15,7 +15,7 @@ from peakready.errors import BadInput
 from peakready.traffic import load_history
 from peakready.traffic.logs import read_combined
 from peakready.traffic.synth import Source, Truth, access_log, spike
-from tests.conftest import peakready
+from tests.support.cli import peakready
 
 TZ = dt.timezone(dt.timedelta(hours=1))
 START = dt.datetime(2026, 11, 27, 19, 0, tzinfo=TZ)

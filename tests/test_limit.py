@@ -10,8 +10,9 @@ import pytest
 from peakready.plan.build import build_plan
 from peakready.plan.limit import limit_plan
 from peakready.scenario.model import Scenario
-from tests.conftest import demo_data, peakready, write_scenario
-from tests.test_replay import _Busy
+from tests.support.cli import peakready
+from tests.support.scenarios import demo_data, write_scenario
+from tests.support.servers import Busy
 
 
 def _scenario(**load: object) -> Scenario:
@@ -60,7 +61,7 @@ def test_demo_shop_headroom(tmp_path: Path, need: float, code: int, finding: str
 
 
 def test_limit_is_found_where_the_shop_breaks(tmp_path: Path) -> None:
-    busy = _Busy()  # 0.2 s per response, one at a time: 5 responses/s
+    busy = Busy()  # 0.2 s per response, one at a time: 5 responses/s
     try:
         data = demo_data(target={"base_url": busy.url}, slos={
             "steps": {"*": {"p95_ms": 1000}}, "min_headroom": 1.5, "min_interval_samples": 3})

@@ -15,8 +15,9 @@ from peakready.checks.runner import run_checks
 
 from peakready.demo.server import DemoShop
 from peakready.findings import Finding
+from peakready.scenario.load import load_scenario
 from peakready.scenario.model import Scenario
-from tests.conftest import demo_data
+from tests.support.scenarios import demo_data, write_scenario
 
 UTM = "utm_source={}&utm_medium=social&utm_campaign={}"
 
@@ -111,9 +112,6 @@ def test_demo_scenario_links_all_pass(shop: DemoShop) -> None:
 
 
 def test_campaigns_plus_csv(shop: DemoShop, tmp_path: Any) -> None:
-    from peakready.scenario.load import load_scenario
-    from tests.conftest import write_scenario
-
     (tmp_path / "creators.csv").write_text(
         "Mia,/go/mia-bf,Organic Social,MIA20,/collections/winter-warmth?"
         + UTM.format("instagram", "bf-mia") + "\nLena,/go/lena-bf\n", encoding="utf-8")

@@ -15,8 +15,8 @@ from peakready.checks.runner import run_checks
 
 from peakready.findings import Finding
 from peakready.scenario.model import Scenario
-from tests.conftest import demo_data
-from tests.linkservers import Silent, Site, page, redirect
+from tests.support.scenarios import demo_data
+from tests.support.servers import Silent, Site, page, redirect
 
 Q = "utm_source=instagram&utm_medium=social&utm_campaign=bf"
 

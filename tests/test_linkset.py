@@ -9,7 +9,8 @@ import pytest
 from peakready.errors import BadInput
 from peakready.links.linkset import entries
 from peakready.scenario.load import load_scenario
-from tests.conftest import demo_data, peakready, write_scenario
+from tests.support.cli import peakready
+from tests.support.scenarios import demo_data, write_scenario
 
 GOOD = ("influencer,url,channel,promo_code,landing\n"
         "Mia Home,https://shop.example/c?utm_source=instagram&utm_medium=social"

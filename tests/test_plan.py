@@ -10,7 +10,7 @@ from peakready.plan.arrivals import arrivals
 from peakready.plan.build import build_plan
 from peakready.plan.model import constant_plan
 from peakready.scenario.model import Scenario
-from tests.conftest import demo_data
+from tests.support.scenarios import demo_data
 
 
 def _demo_plan():

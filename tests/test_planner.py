@@ -14,7 +14,8 @@ from peakready.plan.build import build_plan
 from peakready.plan.history import flow_shares, plan_from_history
 from peakready.scenario.model import Scenario
 from peakready.traffic.model import History
-from tests.conftest import DEMO, demo_data, peakready, write_scenario
+from tests.support.cli import peakready
+from tests.support.scenarios import DEMO, demo_data, write_scenario
 
 TZ = dt.timezone(dt.timedelta(hours=1))
 T0 = dt.datetime(2025, 11, 28, 19, 0, tzinfo=TZ)

@@ -1,5 +1,5 @@
 """promo.codes against the demo storefront process: every case in
-tests/cases/promo/*.yaml is one test (sqlfluff's rule-case pattern); the
+tests/cases/promo.codes.yaml is one test (sqlfluff's rule-case pattern); the
 rounding and negative-total rules on their own; and the guarantee that no
 check places an order on a target that does not allow mutations."""
 
@@ -9,7 +9,6 @@ import datetime as dt
 import re
 import zoneinfo
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -26,15 +25,11 @@ from peakready.scenario.model import Scenario
 from peakready.shops import MutationRefused, Totals
 from peakready.shops.config import CodeExpectation
 from peakready.shops.engine import make_shop
-from tests.conftest import demo_data, yaml_cases
+from tests.support.cases import cases
+from tests.support.scenarios import demo_data
 
-CASES = Path(__file__).parent / "cases" / "promo"
 TZ = zoneinfo.ZoneInfo("Europe/Berlin")
 _REL = re.compile(r"^(now|today)(?:([+-])(?:(\d+)d)?(?:(\d+)h)?)?$")
-
-
-def _cases() -> list[Any]:
-    return yaml_cases(CASES)
 
 
 def _when(value: Any, now: dt.datetime) -> Any:
@@ -63,7 +58,7 @@ def scenario_for(case: dict[str, Any]) -> Scenario:
     return Scenario.model_validate(data)
 
 
-@pytest.mark.parametrize("case", _cases())
+@pytest.mark.parametrize("case", cases("promo.codes"))
 def test_case(shop: DemoShop, case: dict[str, Any]) -> None:
     scenario = scenario_for(case)
     with requests.Session() as http:
@@ -82,7 +77,7 @@ def test_case(shop: DemoShop, case: dict[str, Any]) -> None:
 
 
 def test_case_files_exist() -> None:
-    assert len(_cases()) >= 25
+    assert len(cases("promo.codes")) >= 25
 
 
 def _totals(subtotal: str, discount: str, total: str, currency: str = "EUR") -> Totals:

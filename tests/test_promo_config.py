@@ -14,7 +14,7 @@ from peakready.errors import BadInput
 from peakready.scenario.load import parse_scenario
 from peakready.shops.config import Window
 from peakready.shops.presets import DEMO
-from tests.conftest import demo_data
+from tests.support.scenarios import demo_data
 
 BERLIN = zoneinfo.ZoneInfo("Europe/Berlin")
 

@@ -15,7 +15,7 @@ from peakready.demo.server import DemoShop
 from peakready.findings import Finding, Status
 from peakready.scenario.model import Scenario
 from peakready.shops.presets import DEMO
-from tests.conftest import demo_data
+from tests.support.scenarios import demo_data
 
 
 @pytest.fixture(scope="module")

@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from tests.conftest import demo_data, peakready, write_scenario
+from tests.support.cli import peakready
+from tests.support.scenarios import demo_data, write_scenario
+from tests.support.servers import Busy
 
 
 def _run(tmp_path: Path, data: dict, *args: str) -> tuple[int, dict, str]:
@@ -49,42 +51,8 @@ def test_starved_generator_is_inconclusive_and_shows_late_and_dropped(tmp_path: 
     assert "arrivals-behind-plan" in md and str(tot["dropped"]) in md
 
 
-class _Busy:
-    """A one-request-at-a-time server whose every response takes 0.2 s: 5 a
-    second, whatever the machine's speed (CPU work would vary with it)."""
-
-    def __init__(self) -> None:
-        import threading
-        import time
-        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
-        one_at_a_time = threading.Lock()
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def do_GET(self) -> None:
-                with one_at_a_time:  # 0.2 s per response, serialized
-                    time.sleep(0.2)
-                self.send_response(200)
-                self.send_header("Content-Length", "2")
-                self.end_headers()
-                self.wfile.write(b"ok")
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_port}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
 def test_saturated_target_shows_late_and_dropped_and_is_no_go(tmp_path: Path) -> None:
-    busy = _Busy()
+    busy = Busy()
     try:
         data = demo_data(target={"base_url": busy.url, "allowed_hosts": []})
         for section in ("email", "promo"):  # the demo's own checks, not this target's

@@ -28,7 +28,7 @@ from peakready.load.results import (
     StepStats,
 )
 from peakready.verdict import Verdict
-from tests.conftest import peakready
+from tests.support.cli import peakready
 
 SCRIPT = "<script>alert(1)</script>"
 HOSTILE_URL = 'https://evil.example/"><img src=x onerror=alert(2)>?utm_source=x'

@@ -18,7 +18,7 @@ import pytest
 from PIL import Image
 
 from peakready import reports
-from tests.test_reports_golden import golden
+from tests.support.golden import golden
 
 CHROMIUM = shutil.which("chromium")
 NO_NETWORK = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",

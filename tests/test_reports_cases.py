@@ -1,26 +1,18 @@
 """Edge cases of the report's pure parts, as YAML case files
-(tests/fixtures/report_cases/*.yml) turned into parametrized tests: the
+(tests/cases/report.*.yaml) turned into parametrized tests: the
 bulk-sender table, JUnit outcomes, baseline finding changes and delta text."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 from peakready.reports import baseline, bulk, junit
 from peakready.reports.model import Report, ScenarioInfo
 
 from peakready.findings import Finding, Level, Status
 from peakready.verdict import Verdict
-
-CASES = Path(__file__).parent / "fixtures" / "report_cases"
-
-
-def cases(name: str) -> list[Any]:
-    data = yaml.safe_load((CASES / f"{name}.yml").read_text(encoding="utf-8"))
-    return [pytest.param(c, id=c["name"]) for c in data]
+from tests.support.cases import cases
 
 
 def finding(spec: dict[str, Any], check: str = "email.x") -> Finding:
@@ -35,7 +27,7 @@ def report(findings: list[dict[str, Any]]) -> Report:
                   findings=[finding(f, check="c") for f in findings])
 
 
-@pytest.mark.parametrize("case", cases("bulk_sender"))
+@pytest.mark.parametrize("case", cases("report.bulk_sender"))
 def test_bulk_sender(case: dict[str, Any]) -> None:
     rows = {r.requirement: r for r in bulk.rows([finding(f) for f in case["findings"]])}
     assert {rid: rows[rid].status for rid in case["expect"]} == case["expect"]
@@ -43,12 +35,12 @@ def test_bulk_sender(case: dict[str, Any]) -> None:
         assert list(rows[rid].subjects) == subjects
 
 
-@pytest.mark.parametrize("case", cases("junit"))
+@pytest.mark.parametrize("case", cases("report.junit"))
 def test_junit_outcome(case: dict[str, Any]) -> None:
     assert junit.outcome([finding(f) for f in case["findings"]]) == case["expect"]
 
 
-@pytest.mark.parametrize("case", cases("baseline"))
+@pytest.mark.parametrize("case", cases("report.baseline"))
 def test_baseline_changes(case: dict[str, Any]) -> None:
     comp = baseline.compare(report(case["after"]), report(case["before"]))
     got: dict[str, Any] = {}
@@ -61,6 +53,6 @@ def test_baseline_changes(case: dict[str, Any]) -> None:
         assert comp.still_open == still
 
 
-@pytest.mark.parametrize("case", cases("deltas"))
+@pytest.mark.parametrize("case", cases("report.deltas"))
 def test_delta_text(case: dict[str, Any]) -> None:
     assert baseline.change(case["before"], case["after"], case["unit"]) == case["expect"]

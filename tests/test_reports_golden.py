@@ -14,16 +14,11 @@ from pathlib import Path
 import jsonschema
 import pytest
 from peakready.reports import schema
-from peakready.reports.model import Report
 
 from peakready import reports
-from tests.conftest import demo_data, peakready, write_scenario
-
-GOLDEN = Path(__file__).parent / "fixtures" / "golden"
-
-
-def golden() -> Report:
-    return reports.load_report(GOLDEN / "report.json")
+from tests.support.cli import peakready
+from tests.support.golden import GOLDEN, golden
+from tests.support.scenarios import demo_data, write_scenario
 
 
 class Cells(HTMLParser):

@@ -13,7 +13,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from peakready.flows import STEPS
-from tests.conftest import demo_data, peakready, write_scenario
+from tests.support.cli import peakready
+from tests.support.scenarios import demo_data, write_scenario
 
 FILES = ("report.json", "report.md", "report.html", "junit.xml")
 

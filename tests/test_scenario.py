@@ -11,7 +11,8 @@ from peakready.checks.registry import IDS
 from peakready.errors import BadInput
 from peakready.scenario.load import load_scenario, parse_scenario
 from peakready.units import parse_duration
-from tests.conftest import DEMO, demo_data, peakready, write_scenario
+from tests.support.cli import peakready
+from tests.support.scenarios import DEMO, demo_data, write_scenario
 
 
 def test_demo_scenario_is_valid() -> None:

@@ -32,7 +32,7 @@ from peakready.shops import (
 )
 from peakready.shops.engine import make_shop
 from peakready.shops.presets import DEMO
-from tests.conftest import demo_data, write_scenario
+from tests.support.scenarios import demo_data, write_scenario
 
 ADAPTERS = ["demo", "shopify", "declarative"]
 

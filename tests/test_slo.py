@@ -9,7 +9,7 @@ from peakready.checks.load import slo
 from peakready.findings import Status
 from peakready.load.results import Interval, LoadResult, SessionStats, StepStats
 from peakready.scenario.model import Scenario
-from tests.conftest import demo_data
+from tests.support.scenarios import demo_data
 
 
 def _ctx(load: LoadResult, **slos: object) -> CheckContext:

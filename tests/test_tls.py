@@ -19,8 +19,8 @@ from peakready.checks.links import tls
 
 from peakready.findings import Finding
 from peakready.scenario.model import Scenario
-from tests.conftest import demo_data
-from tests.linkservers import ScratchCA, Site, page, redirect
+from tests.support.scenarios import demo_data
+from tests.support.servers import ScratchCA, Site, page, redirect
 
 NOW = dt.datetime.now(dt.UTC)
 DAY = dt.timedelta(days=1)

@@ -1,9 +1,8 @@
-"""Static UTM rules: every case in tests/cases/utm/*.yaml is one test
+"""Static UTM rules: every case in tests/cases/links.utm.yaml is one test
 (sqlfluff's rule-case pattern), plus the demo scenario's own links."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,16 +13,11 @@ from peakready.findings import Status
 from peakready.links.config import Links
 from peakready.links.linkset import LinkEntry
 from peakready.scenario.model import Scenario
-from tests.conftest import demo_data, yaml_cases
-
-CASES = Path(__file__).parent / "cases" / "utm"
-
-
-def _cases() -> list[Any]:
-    return yaml_cases(CASES)
+from tests.support.cases import cases
+from tests.support.scenarios import demo_data
 
 
-@pytest.mark.parametrize("case", _cases())
+@pytest.mark.parametrize("case", cases("links.utm"))
 def test_case(case: dict[str, Any]) -> None:
     raw = case.get("links") or [{"url": case["link"]}]
     links = [LinkEntry(subject=str(i), **item) for i, item in enumerate(raw)]
@@ -36,7 +30,7 @@ def test_case(case: dict[str, Any]) -> None:
 
 
 def test_case_files_exist() -> None:
-    assert len(_cases()) >= 40
+    assert len(cases("links.utm")) >= 40
 
 
 def test_evidence_masks_personal_data() -> None:

@@ -2,7 +2,7 @@
 
 Importing Locust monkey-patches the standard library (gevent), which must
 not happen inside the test runner's process; so each case runs as
-``python -c "from tests.handout_cases import CASE; CASE()"``, with Locust
+``python -c "from tests.support.handout_cases import CASE; CASE()"``, with Locust
 imported first.
 """
 
@@ -18,7 +18,7 @@ from peakready.locustfiles.replay import Replay, TokenBucket
 from peakready.load.recorder import Recorder
 from peakready.plan.build import build_plan
 from peakready.scenario.model import Scenario
-from tests.conftest import demo_data
+from tests.support.scenarios import demo_data
 
 
 def _replay(**load: object) -> Replay:

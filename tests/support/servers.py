@@ -1,6 +1,7 @@
-"""Real loopback servers for the link and TLS tests: a small HTTP(S) site
-whose routes a test declares, and a throwaway CA that issues certificates
-with the dates a test needs (built with ``cryptography``)."""
+"""Real loopback servers: a small HTTP(S) site whose routes a test declares
+and a socket that never answers (the link and TLS tests), a throwaway CA that
+issues certificates with the dates a test needs (built with ``cryptography``),
+and a slow target that serves 5 responses a second (the load tests)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import ipaddress
 import socket
 import ssl
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -103,6 +105,36 @@ class Silent:
 
     def __exit__(self, *exc: object) -> None:
         self.sock.close()
+
+
+class Busy:
+    """A one-request-at-a-time server whose every response takes 0.2 s: 5 a
+    second, whatever the machine's speed (CPU work would vary with it)."""
+
+    def __init__(self) -> None:
+        one_at_a_time = threading.Lock()
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_GET(self) -> None:
+                with one_at_a_time:  # 0.2 s per response, serialized
+                    time.sleep(0.2)
+                self.send_response(200)
+                self.send_header("Content-Length", "2")
+                self.end_headers()
+                self.wfile.write(b"ok")
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
 
 
 @dataclass
