@@ -65,7 +65,9 @@ def domains() -> list[str]:
     for name in ("spf", "dmarc", "dkim"):
         cases = yaml.safe_load((ROOT / "tests" / "cases" / f"email.{name}.yaml").read_text())
         for case in cases.values():
-            if "live" in case.get("modes", ["live"]):
+            # the cases of a dead or unserved zone (all findings "error") are not compared
+            errors_only = set(case.get("findings", {}).values()) == {"error"}
+            if "live" in case.get("modes", ["live"]) and not errors_only:
                 out.append(case["domain"])
     return sorted(set(out))
 

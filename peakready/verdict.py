@@ -52,7 +52,8 @@ def warning(f: Finding, errors_block: bool = True) -> bool:
 
 def verdict(findings: Iterable[Finding], health_checks: frozenset[str] = frozenset(),
             errors_block: bool = True) -> Verdict:
-    """NO-GO > INCONCLUSIVE > GO WITH WARNINGS > GO (docs/design.md, "Findings, checks, verdict")."""
+    """NO-GO > INCONCLUSIVE > GO WITH WARNINGS > GO (docs/design.md, "Findings,
+    checks, verdict")."""
     findings = list(findings)
     if any(blocking(f, errors_block) for f in findings if f.check not in health_checks):
         return Verdict.NO_GO

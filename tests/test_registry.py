@@ -7,7 +7,6 @@ import importlib
 from pathlib import Path
 
 import pytest
-
 from peakready.checks import registry
 from peakready.checks.check import Check
 
@@ -43,7 +42,7 @@ def test_every_registered_check_has_its_own_file_once() -> None:
     ids = [c.id for c in registry.ALL]
     assert len(ids) == len(set(ids))
     assert sorted(ids) == sorted(f"{p.parent.name}.{p.stem}" for p in MODULES)
-    assert registry.IDS == frozenset(ids) and set(registry.BY_ID) == set(ids)
+    assert frozenset(ids) == registry.IDS and set(registry.BY_ID) == set(ids)
 
 
 @pytest.mark.parametrize("path", sorted(p for p in CHECKS.glob("*/_*.py")
