@@ -40,6 +40,7 @@ SHIPPED = ["peakready/scenarios/demo.yaml", "peakready/scenarios/demo-history.lo
            "peakready/scenarios/rest-storefront-access.log.gz",
            "peakready/reports/templates/report.html.j2",
            "peakready/reports/report.schema.json",
+           "peakready/shops/profiles/demo.yaml",
            "peakready/locustfiles/storefront.py", "peakready/checks/email/spf.py"]
 
 

@@ -1,0 +1,266 @@
+"""The shop profile: how each step of a shopper's session talks to one shop.
+
+A profile is data — shipped as presets for real platforms and the demo
+(``peakready/shops/presets/*.yaml``), or written in a scenario — so no code
+path knows one shop's API. For each step of a flow (``browse:collection``,
+``cart:add``, ``checkout:pay``; the names in peakready.flows, which the
+report, the SLOs and the baseline use) it says the request to send, what to
+keep from the answer, and how to judge it:
+
+```yaml
+steps:
+  cart:add:
+    request: {method: POST, path: /api/cart/items, json: {product: "{product}", quantity: 1}}
+    expect: {status: [200, 201], errors: [{json: error}]}
+  checkout:start:
+    request: {method: POST, path: /api/checkout}
+    capture: {checkout_id: {json: checkout_id}}
+```
+
+A step may be a list of requests (fetch a form for its CSRF token, then post
+it); all of them are reported under the step's name. Values come from the
+session (``{session}``, a unique id; ``{campaign}``, ``{code}``, ``{link}``
+and the campaign's ``{utm_source}``...), from the profile's ``values`` (which
+may use the session's: ``email: "shopper+{session}@example.test"``), from
+earlier captures, and from ``${ENV}`` secrets in headers.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cached_property
+from typing import Any, Literal
+
+import jmespath
+from jmespath.exceptions import JMESPathError
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from selectolax.lexbor import LexborHTMLParser
+
+from peakready.flows import LANDING, STEPS, FlowKind
+from peakready.shops.capture import Compiled, compile_capture
+from peakready.shops.template import Text, Tree
+
+ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+SESSION_VALUES = ("session", "seq", "campaign", "code", "link", "landing", "utm_source",
+                  "utm_medium", "utm_campaign", "utm_content", "utm_term", "quantity")
+FLOW_STEPS = tuple(dict.fromkeys(s for kind in FlowKind for s in STEPS[kind]
+                                 if s != LANDING))
+MUTATING = frozenset({"checkout:pay", "wallet:pay"})  # place an order
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+def _jmespath(value: str) -> str:
+    try:
+        jmespath.compile(value)
+    except JMESPathError as exc:
+        raise ValueError(f"not a JMESPath expression: {value!r} ({exc})") from None
+    return value
+
+
+class Capture(_Strict):
+    """Where a value is in an answer: exactly one of json, regex, css, field,
+    header, cookie."""
+
+    json_: str | None = Field(None, alias="json", description="JMESPath in a JSON answer.")
+    regex: str | None = Field(None, description="A regular expression over the body; its "
+                              "first group, if it has one.")
+    css: str | None = Field(None, description="A CSS selector; the element's text, or `attr`.")
+    attr: str | None = Field(None, description="With css: the attribute to read (href).")
+    field: str | None = Field(None, description="A form field's value (input, select, "
+                              "textarea) by name: a CSRF token, a hidden input.")
+    form: str | None = Field(None, description="With field: a CSS selector of the form.")
+    header: str | None = Field(None, description="A response header (a session token).")
+    cookie: str | None = Field(None, description="A cookie the answer set.")
+    pick: Literal["first", "random", "last", "all"] = Field(
+        "first", description="Which match: the first, a random one, the last, or all (a list).")
+    optional: bool = Field(False, description="Finding nothing does not fail the step.")
+
+    @model_validator(mode="after")
+    def _one_source(self) -> Capture:
+        given = [k for k in ("json_", "regex", "css", "field", "header", "cookie")
+                 if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError("give exactly one of json, regex, css, field, header, cookie")
+        if self.attr is not None and self.css is None:
+            raise ValueError("attr goes with css")
+        if self.form is not None and self.field is None:
+            raise ValueError("form goes with field")
+        if self.json_ is not None:
+            _jmespath(self.json_)
+        if self.regex is not None:
+            try:
+                re.compile(self.regex)
+            except re.error as exc:
+                raise ValueError(f"not a regular expression: {exc}") from None
+        for selector in (self.css, self.form):
+            if selector is not None:
+                try:
+                    LexborHTMLParser("<p></p>").css(selector)
+                except Exception as exc:  # selectolax raises its own types for a bad selector
+                    raise ValueError(f"not a CSS selector: {selector!r} ({exc})") from None
+        return self
+
+    @cached_property
+    def compiled(self) -> Compiled:
+        return compile_capture(json=self.json_, regex=self.regex, css=self.css, attr=self.attr,
+                               field=self.field, form=self.form, header=self.header,
+                               cookie=self.cookie, pick=self.pick)
+
+
+class Expect(_Strict):
+    """How a step judges its answer; a failed judgement fails the step with a
+    reason that names it and shows (escaped, truncated) what came back."""
+
+    status: list[int] = Field(default_factory=lambda: list(range(200, 300)), description=(
+        "Accepted statuses, after following redirects on the target's own origin "
+        "(default: any 2xx)."))
+    match: str | None = Field(None, description="A JMESPath that must be true in the JSON "
+                              "answer (`order.id`, `length(errors) == `0``).")
+    contains: str | None = Field(None, description="A regular expression the body must "
+                                 "match (`Thank you for your order`).")
+    errors: list[Capture] = Field(default_factory=list, description=(
+        "Where the shop puts an error or refusal message, in an answer of any status "
+        "(GraphQL `errors[].message`, an `errorCode`, a `.alert-danger`); one found "
+        "fails the step with that message."))
+
+    @field_validator("match")
+    @classmethod
+    def _match(cls, v: str | None) -> str | None:
+        return v if v is None else _jmespath(v)
+
+    @field_validator("contains")
+    @classmethod
+    def _contains(cls, v: str | None) -> str | None:
+        if v is not None:
+            try:
+                re.compile(v)
+            except re.error as exc:
+                raise ValueError(f"not a regular expression: {exc}") from None
+        return v
+
+
+class GraphQL(_Strict):
+    query: str = Field(description="The query or mutation, written as it is (never a "
+                       "template: its braces are GraphQL's).")
+    variables: dict[str, Any] = Field(default_factory=dict, description="Templates allowed "
+                                      "in string values.")
+    operation: str | None = Field(None, description="operationName, if the query has several.")
+
+
+class Request(_Strict):
+    method: Literal["GET", "POST", "PUT", "PATCH", "DELETE"] = "GET"
+    path: str = Field(description="A path on the target (`/api/cart`, "
+                      "`/products/{product}`), or one placeholder holding a captured link "
+                      "on the target's own origin.")
+    query: dict[str, str | int | float | bool] = Field(default_factory=dict)
+    headers: dict[str, str] = Field(default_factory=dict, description="`${NAME}` is read from "
+                                    "the environment: secrets never go in a file or report.")
+    json_: Any = Field(None, alias="json", description="A JSON body (templates in strings).")
+    form: dict[str, Any] | None = Field(None, description="A form body (templates in values).")
+    graphql: GraphQL | None = None
+
+    @model_validator(mode="after")
+    def _shape(self) -> Request:
+        bodies = [k for k in ("json_", "form", "graphql") if getattr(self, k) is not None]
+        if len(bodies) > 1:
+            raise ValueError("give one body: json, form or graphql")
+        path = self.path
+        lone = Text.compile(path).whole is not None
+        if not lone and (not path.startswith("/") or path.startswith("//")):
+            raise ValueError("path: a path on the target starting with `/` (requests never go "
+                             "to another host), or one placeholder holding a captured link")
+        for name, value in self.headers.items():
+            rest = ENV.sub("", value)
+            if "$" in rest or any(c in value for c in "\r\n\0"):
+                raise ValueError(f"headers.{name}: secrets are ${{ENV_NAME}}; no other `$`, "
+                                 "no line breaks")
+        return self
+
+    @cached_property
+    def templates(self) -> dict[str, Any]:
+        """Everything that is a template, compiled once."""
+        out: dict[str, Any] = {"path": Text.compile(self.path),
+                               "query": {k: Text.compile(str(v)) for k, v in self.query.items()},
+                               "headers": {k: Text.compile(v) for k, v in self.headers.items()}}
+        if self.json_ is not None:
+            out["json"] = Tree.compile(self.json_)
+        if self.form is not None:
+            out["form"] = Tree.compile(self.form)
+        if self.graphql is not None:
+            out["variables"] = Tree.compile(self.graphql.variables)
+        return out
+
+    def names(self) -> set[str]:
+        found: set[str] = set()
+        for value in self.templates.values():
+            if isinstance(value, dict):
+                for t in value.values():
+                    found |= t.names
+            else:
+                found |= value.names
+        return found
+
+
+class Part(_Strict):
+    """One request of a step, what it keeps and how it is judged."""
+
+    request: Request
+    capture: dict[str, Capture] = Field(default_factory=dict)
+    expect: Expect = Field(default_factory=Expect)
+
+
+class Landing(_Strict):
+    """The landing page is the campaign's own link; a profile only says what to
+    keep from it (a collection to browse) and how to judge it."""
+
+    capture: dict[str, Capture] = Field(default_factory=dict)
+    expect: Expect = Field(default_factory=Expect)
+
+
+class Pool(_Strict):
+    """Rows of a CSV file (products, addresses, test cards): each session
+    takes one, as ``{name.column}``."""
+
+    csv: str = Field(description="A CSV file with a header line, relative to the scenario.")
+
+
+class Profile(_Strict):
+    """How peakready's sessions, promo checks and race probe talk to one shop."""
+
+    name: str = Field(min_length=1)
+    reference: str = Field("", description="Where these requests come from: the "
+                           "platform's API reference.")
+    notes: str = Field("", description="What the profile cannot do, and why.")
+    currency: str | None = Field(None, min_length=3, max_length=3)
+    amounts: Literal["minor", "major"] = "minor"
+    values: dict[str, Any] = Field(default_factory=dict, description="Constants and "
+                                   "per-session values (templates: `shopper+{session}@x.test`).")
+    pools: dict[str, Pool] = Field(default_factory=dict)
+    landing: Landing = Field(default_factory=Landing)
+    steps: dict[str, list[Part]] = Field(default_factory=dict, description="Step name -> its "
+                                         "request(s): one part, or a list of parts.")
+
+    @field_validator("steps", mode="before")
+    @classmethod
+    def _one_or_many(cls, v: Any) -> Any:
+        if isinstance(v, dict):
+            return {k: part if isinstance(part, list) else [part] for k, part in v.items()}
+        return v
+
+    @model_validator(mode="after")
+    def _known_steps(self) -> Profile:
+        for name, parts in self.steps.items():
+            if name not in FLOW_STEPS:
+                hint = " (the landing is `landing:`, beside steps)" if name == LANDING else ""
+                raise ValueError(f"steps: unknown step {name!r}{hint}; steps are: "
+                                 f"{', '.join(FLOW_STEPS)}")
+            if not parts:
+                raise ValueError(f"steps.{name}: give at least one request")
+        return self
+
+    def supports(self, kind: FlowKind) -> list[str]:
+        """The steps of this flow kind the profile lacks (empty: supported)."""
+        return [s for s in STEPS[kind] if s != LANDING and s not in self.steps]

@@ -1,0 +1,170 @@
+"""The shop-profile engine against the real demo storefront (a process on
+loopback): every flow of the `demo` preset completes and places real orders,
+and each way a profile can fail to fit a shop fails the step with a reason
+that names it."""
+
+from __future__ import annotations
+
+import json
+import random
+from typing import Any
+
+import pytest
+import requests
+
+from peakready.demo.server import DemoShop
+from peakready.flows import FlowKind
+from peakready.shops import profiles
+from peakready.shops.flow import flow_steps
+from peakready.shops.profile import Profile
+from peakready.shops.session import ShopSession, StepFailed, build, session_values
+from peakready.shops.template import MissingValue, Text, Tree
+from peakready.shops.transport import RequestsTransport
+from tests.support.servers import Site, page, redirect
+
+
+def _session(shop: DemoShop, profile: Profile | None = None, seq: int = 1,
+             **values: Any) -> ShopSession:
+    start = session_values(seq, "t", None)
+    start.update(values)
+    return ShopSession.start(profile or profiles.load("demo"), RequestsTransport(timeout=10),
+                             shop.url, start, random.Random(seq))
+
+
+def _orders(shop: DemoShop) -> int:
+    return int(requests.get(f"{shop.url}/api/orders/count", timeout=5).json()["orders"])
+
+
+@pytest.mark.parametrize("kind", list(FlowKind))
+def test_every_flow_of_the_demo_preset_completes(shop: DemoShop, kind: FlowKind) -> None:
+    before = _orders(shop)
+    s = _session(shop, code="MIA20")
+    s.land()
+    for step in flow_steps(kind, products=2, code=kind is FlowKind.PROMO_CHECKOUT):
+        s.step(step)
+    places_order = kind in (FlowKind.CHECKOUT, FlowKind.PROMO_CHECKOUT, FlowKind.WALLET)
+    assert _orders(shop) == before + (1 if places_order else 0)
+    if places_order:
+        assert s.values["order_id"]
+    if kind is FlowKind.PROMO_CHECKOUT:
+        assert s.values["order_codes"] == ["MIA20"]
+
+
+def _patched(**steps: Any) -> Profile:
+    data = profiles.load("demo").model_dump(by_alias=True, exclude_defaults=False)
+    data["steps"].update(steps)
+    return Profile.model_validate(data)
+
+
+def test_a_capture_that_never_matches_names_the_step_and_the_capture(shop: DemoShop) -> None:
+    profile = _patched(**{"browse:collection": {
+        "request": {"path": "/collections/{collection}"},
+        "capture": {"product": {"css": "a.no-such-class", "attr": "href"}}}})
+    s = _session(shop, profile)
+    s.land()
+    with pytest.raises(StepFailed) as exc:
+        s.step("browse:collection")
+    assert exc.value.step == "browse:collection"
+    assert "capture 'product' (css: a.no-such-class @href) found nothing" in exc.value.reason
+
+
+def test_a_placeholder_with_no_value_says_which(shop: DemoShop) -> None:
+    s = _session(shop)
+    with pytest.raises(StepFailed, match=r"no value for \{checkout_id\}"):
+        s.step("checkout:address")
+
+
+def test_html_where_json_was_expected(shop: DemoShop) -> None:
+    profile = _patched(**{"cart:view": {"request": {"path": "/checkout"},
+                                        "expect": {"match": "lines[0].slug"}}})
+    with pytest.raises(StepFailed, match="expected a JSON answer, got: <!doctype html>"):
+        _session(shop, profile).step("cart:view")
+
+
+def test_a_refusal_in_the_answer_fails_the_step_with_the_shops_message(shop: DemoShop) -> None:
+    s = _session(shop, code="NOPE-NOT-A-CODE")
+    s.land()
+    for step in ("browse:collection", "browse:product", "cart:add"):
+        s.step(step)
+    with pytest.raises(StepFailed, match=r"the shop answered with an error \(json: error\): "):
+        s.step("checkout:promo")
+
+
+def test_an_error_in_a_200_answer_is_a_failure(shop: DemoShop) -> None:
+    """A GraphQL-style shop answers 200 with `errors`: the profile says where."""
+    profile = _patched(**{"cart:view": {"request": {"path": "/api/cart"},
+                                        "expect": {"errors": [{"json": "subtotal_cents"}]}}})
+    s = _session(shop, profile)
+    s.land()
+    for step in ("browse:collection", "browse:product", "cart:add"):
+        s.step(step)
+    with pytest.raises(StepFailed, match="answered with an error"):
+        s.step("cart:view")
+
+
+def test_redirects_are_followed_on_the_targets_own_origin_only() -> None:
+    hits: list[str] = []
+
+    def elsewhere(query: str) -> tuple[int, dict[str, str], str]:
+        hits.append(query)
+        return page("elsewhere")
+
+    profile = Profile.model_validate({"name": "r", "steps": {
+        "cart:view": {"request": {"path": "/here"}},
+        "cart:add": {"request": {"path": "/away"}}}})
+    with Site({"/x": elsewhere}) as other, \
+            Site({"/here": redirect("/ok"), "/ok": page("fine"),
+                  "/away": redirect(other.url + "/x")}) as site:
+        s = ShopSession.start(profile, RequestsTransport(timeout=5), site.url,
+                              session_values(1, "t", None))
+        assert s.step("cart:view").url.endswith("/ok")
+        with pytest.raises(StepFailed, match="redirected to another host"):
+            s.step("cart:add")
+    assert hits == []  # the other host never received the request
+
+
+def test_graphql_queries_are_written_as_they_are() -> None:
+    profile = Profile.model_validate({"name": "g", "steps": {"cart:add": {"request": {
+        "method": "POST", "path": "/graphql", "graphql": {
+            "query": "mutation add($id: ID!) { cartLinesAdd(lines: [{merchandiseId: $id}]) "
+                     "{ cart { id } userErrors { message } } }",
+            "variables": {"id": "{product}", "qty": "{quantity}"}}}}}})
+    req = profile.steps["cart:add"][0].request
+    sent = build("cart:add", req, {"product": "gid://1", "quantity": 2}, "http://127.0.0.1:1")
+    doc = json.loads(sent.body or b"")
+    assert doc["query"] == req.graphql.query  # braces untouched, never doubled
+    assert doc["variables"] == {"id": "gid://1", "qty": 2}  # a lone placeholder keeps its type
+
+
+@pytest.mark.parametrize(("source", "values", "expected"), [
+    ("/products/{product}", {"product": "a-b"}, "/products/a-b"),
+    ("{a}{b}", {"a": 1, "b": "x"}, "1x"),
+    ('{"literal": 1} {x}', {"x": "y"}, '{"literal": 1} y'),
+    ("${TOKEN} {x}", {"x": "y"}, "${TOKEN} y"),
+    ("{row.sku}", {"row": {"sku": "S1"}}, "S1"),
+])
+def test_templates(source: str, values: dict[str, Any], expected: str) -> None:
+    assert Text.compile(source).render(values) == expected
+
+
+def test_a_missing_value_is_named() -> None:
+    with pytest.raises(MissingValue, match=r"\{row.size\}"):
+        Tree.compile({"a": ["{row.size}"]}).render({"row": {"sku": 1}})
+
+
+@pytest.mark.parametrize(("steps", "message"), [
+    ({"cart:ad": {"request": {"path": "/x"}}}, "unknown step 'cart:ad'"),
+    ({"landing": {"request": {"path": "/x"}}}, "the landing is `landing:`"),
+    ({"cart:add": {"request": {"path": "https://elsewhere.example/x"}}}, "a path on the target"),
+    ({"cart:add": {"request": {"path": "/x", "json": {}, "form": {}}}}, "give one body"),
+    ({"cart:add": {"request": {"path": "/x"}, "capture": {"a": {"json": "a[", }}}},
+     "not a JMESPath expression"),
+    ({"cart:add": {"request": {"path": "/x"}, "capture": {"a": {"css": "a", "json": "b"}}}},
+     "exactly one of"),
+    ({"cart:add": {"request": {"path": "/x", "headers": {"X-Token": "$TOKEN"}}}},
+     "secrets are ${ENV_NAME}"),
+])
+def test_a_profile_that_cannot_work_is_refused_when_read(steps: dict, message: str) -> None:
+    with pytest.raises(ValueError, match=message.replace("(", r"\(").replace("[", r"\[")
+                       .replace("$", r"\$").replace("{", r"\{").replace("}", r"\}")):
+        Profile.model_validate({"name": "p", "steps": steps})
