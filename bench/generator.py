@@ -123,6 +123,7 @@ def replay(host: str, tmp: Path, seconds: int, users: int, rate: float,
         data.pop(key, None)
     data["target"] = {"base_url": host}
     data["flows"] = [{"name": "bounce", "kind": "bounce", "weight": 1}]
+    data["shop"] = {"preset": "demo"}  # a landing flow driven by a shop profile
     data["load"] = {"arrival_rate": round(rate), "duration": seconds, "max_users": users,
                     "think_time": {"min": 0, "max": 0}, "max_request_rate": 1e9,
                     "drop_after": 3600, "max_late_fraction": 1.0, "interval": 60}

@@ -21,9 +21,16 @@ from locust.contrib.fasthttp import FAILURE_EXCEPTIONS, FastHttpSession, FastRes
 __all__ = ["FAILURE_EXCEPTIONS", "send"]
 
 
-def send(session: FastHttpSession, method: str, url: str,
-         headers: Mapping[str, str]) -> FastResponse:
+def send(session: FastHttpSession, method: str, url: str, headers: Mapping[str, str],
+         body: bytes | None = None) -> FastResponse:
     """Send one request and never raise for a connection problem or an error
     status: the response carries it in ``.error`` (``status_code`` 0 when no
     answer came)."""
-    return session._send_request_safe_mode(method, url, headers=headers)
+    return session._send_request_safe_mode(method, url, headers=headers, payload=body)
+
+
+def follow_no_redirects(session: FastHttpSession) -> None:
+    """Let the caller follow redirects (peakready follows them on the target's
+    own origin only): what ``request(allow_redirects=False)`` does per request,
+    once for the session."""
+    session.client.redirect_response_codes = frozenset()

@@ -34,6 +34,13 @@ from peakready.plan.build import build_plan
 from peakready.plan.model import Plan
 from peakready.scenario.load import load_scenario
 from peakready.scenario.model import Scenario
+from peakready.shops.profile import Profile
+
+
+def shop_profile(scenario: Scenario) -> Profile:
+    """The scenario's shop profile; without one, landings only (validate
+    refuses other flows then)."""
+    return scenario.shop_profile() or Profile(name="landings only")
 
 
 @events.init_command_line_parser.add_listener
@@ -75,7 +82,8 @@ def _init(environment: Environment, **_: Any) -> None:
     except BadInput as exc:
         raise SystemExit(exc.render()) from None
     environment.shape_class = environment.shape_class or ReplayShape()
-    replay.REPLAY = Replay(environment, scenario, plan, Recorder(plan.interval_s))
+    replay.REPLAY = Replay(environment, scenario, plan, Recorder(plan.interval_s),
+                           profile=shop_profile(scenario))
     if environment.runner is not None:
         # While a shape runs, headless Locust has no SIGTERM handler yet (it
         # installs one after the shape ends): stop cleanly, as on Ctrl-C, so the
@@ -142,7 +150,8 @@ def _on_start_message(environment: Environment, msg: Any, scenario: Scenario,
     if replay.REPLAY is not None and replay.REPLAY.t0 is not None:
         return
     plan = Plan.model_validate_json(msg.data["plan"])
-    replay.REPLAY = Replay(environment, scenario, plan, Recorder(plan.interval_s))
+    replay.REPLAY = Replay(environment, scenario, plan, Recorder(plan.interval_s),
+                           profile=shop_profile(scenario))
     problem = host_problem(environment)
     if problem:  # defence in depth: the master checked too
         log.error("%s", problem)

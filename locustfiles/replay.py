@@ -27,6 +27,7 @@ import gc
 import json
 import logging
 import math
+import secrets
 import time
 from collections import deque
 from collections.abc import Iterator
@@ -45,6 +46,8 @@ from peakready.plan.arrivals import Arrival, arrivals
 from peakready.plan.limit import judge_step
 from peakready.plan.model import Plan
 from peakready.scenario.model import Scenario
+from peakready.shops.profile import Profile
+from peakready.shops.session import session_values
 
 log = logging.getLogger("peakready")
 REPORT_KEY = "peakready"
@@ -103,6 +106,24 @@ class Replay:
     workers: int = 1
     limit_judged: int = 0  # find-limit: steps judged so far
     limit_done: bool = False
+    profile: Profile | None = None  # the shop's: how each step talks to it
+    run_id: str = field(default_factory=lambda: secrets.token_hex(3))
+    _campaign_values: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def session_start(self, a: Arrival, base_url: str) -> dict[str, Any]:
+        """The values a session starts with: its unique id, its campaign's link,
+        code and UTMs (worked out once per campaign: this runs per session)."""
+        key = a.campaign or ""
+        common = self._campaign_values.get(key)
+        if common is None:
+            campaign = {c.name: c for c in self.scenario.campaigns}.get(key)
+            common = session_values(0, self.run_id, campaign)
+            landing = self.plan.campaign_landing.get(key, common["landing"])
+            common.update(landing=landing, landing_url=base_url.rstrip("/") + landing)
+            self._campaign_values[key] = common
+        values = dict(common)
+        values.update(session=f"{self.run_id}-{a.seq}", seq=a.seq, quantity=1 + a.seq % 2)
+        return values
 
     # -- worker side: hand out arrivals ----------------------------------------
     def start(self, index: int, count: int, t0: float) -> None:

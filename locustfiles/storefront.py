@@ -1,17 +1,17 @@
-"""Shopper sessions against the storefront, replayed as an open workload.
+"""Shopper sessions against the target shop, replayed as an open workload.
 
-Each session a ``ShopSession`` user takes from the replay's hand-out lands on
-its campaign's link (with its UTMs), browses a collection and products, and
-then, by its flow: leaves, abandons a cart, checks out natively with or
-without the campaign's promo code, or pays with the wallet. Request names
-are flow steps (``cart:add``), never raw URLs.
+Each session a ``Shopper`` user takes from the replay's hand-out lands on its
+campaign's link (with its UTMs) and then takes its flow's steps — browse,
+cart, native checkout with or without the campaign's promo code, wallet —
+through the scenario's shop profile (peakready.shops): no request here knows
+one shop's API. Request names are flow steps (``cart:add``), never URLs.
 
-Each request is recorded for the replay (``peakready.load.recorder``) right here,
-as well as reported to Locust's own statistics: a page view is sent, timed
-and reported here (``page``), a checked step with Locust's own figure once
-Locust has judged it. Recording here rather than in a process-wide request
-listener saves a listener call per request and records only this class's
-requests.
+Requests go through Locust's own client (its safe-mode send, ``fastsend``) as
+a custom client sends them: timed here, judged by the profile, and reported
+once to Locust's statistics (a failed judgement is a failure with its reason)
+and to the replay's recorder (``peakready.load.recorder``). Recording here
+rather than in a process-wide request listener saves a listener call per
+request and records only this class's requests.
 
 Runs under peakready, or on its own with Locust's web UI:
 
@@ -23,29 +23,36 @@ from __future__ import annotations
 
 import random
 import time
+from collections.abc import Iterator, Mapping
 from http.cookiejar import CookieJar
 from typing import Any
 
 import gevent
-import requests
-from locust import constant, events, task
+from locust import constant, task
 from locust.contrib.fasthttp import FAILURE_EXCEPTIONS, FastHttpUser
 from locust.env import Environment
-from peakready.locustfiles import fastsend, hooks, replay
+from peakready.locustfiles import (
+    fastsend,
+    hooks,  # noqa: F401  (the run's Locust event wiring)
+    replay,
+)
 from peakready.locustfiles.replay import ReplayShape
 
 from peakready import flows as F
 from peakready.flows import FlowKind
 from peakready.plan.arrivals import Arrival
+from peakready.shops.answer import Answer
+from peakready.shops.flow import OPTIONAL, flow_steps
+from peakready.shops.profile import MUTATING
+from peakready.shops.session import Sent, ShopSession, StepFailed
 
-__all__ = ["ReplayShape", "ShopSession"]
+__all__ = ["ReplayShape", "Shopper"]
 
 LANDING, LANDING_SCHEDULED = F.LANDING, F.LANDING_SCHEDULED
-CATALOG: dict[str, list[str]] = {}  # collection -> product slugs, fetched once per process
 
 
-class StepFailed(Exception):
-    pass
+class SessionFailed(Exception):
+    """The session ended at a step that failed (already reported)."""
 
 
 class QuietCookieJar(CookieJar):
@@ -63,21 +70,7 @@ class QuietCookieJar(CookieJar):
             super().extract_cookies(response, request)
 
 
-@events.test_start.add_listener
-def _load_catalog(environment: Environment, **_: Any) -> None:
-    if CATALOG or hooks.host_problem(environment):
-        return
-    try:
-        resp = requests.get(f"{environment.host}/api/products", timeout=10)
-        resp.raise_for_status()
-        for p in resp.json()["products"]:
-            CATALOG.setdefault(p["collection"], []).append(p["slug"])
-    except (requests.RequestException, ValueError, KeyError) as exc:
-        replay.log.error("could not read the catalog from %s/api/products: %s",
-                         environment.host, exc)
-
-
-class ShopSession(FastHttpUser):
+class Shopper(FastHttpUser):
     wait_time = constant(0)
 
     def __init__(self, environment: Environment) -> None:
@@ -90,6 +83,9 @@ class ShopSession(FastHttpUser):
         self.page_headers = {"Accept-Encoding": "gzip, deflate, br"}
         if self.client.auth_header:
             self.page_headers["Authorization"] = self.client.auth_header
+        fastsend.follow_no_redirects(self.client)
+        self._wall = 0.0
+        self._resp: Any = None
         r = replay.REPLAY
         if r is not None:
             self.network_timeout = r.scenario.load.request_timeout
@@ -114,7 +110,7 @@ class ShopSession(FastHttpUser):
             r.busy += 1
             try:
                 self.run_flow(r, a)
-            except StepFailed:
+            except SessionFailed:
                 ended(counts, False)
             else:
                 ended(counts, True)
@@ -123,142 +119,115 @@ class ShopSession(FastHttpUser):
 
     # -- one session -------------------------------------------------------------
     def run_flow(self, r: replay.Replay, a: Arrival) -> None:
+        """One session: the campaign's landing, then each step of its flow through
+        the shop profile (peakready.shops), every request reported as it ends."""
         kind = r.plan.flow_kinds[a.flow]
         jar = self.client.cookiejar
         if jar._cookies:  # type: ignore[attr-defined]  # a new shopper: no cookies
             jar.clear()
-        landing = r.plan.campaign_landing.get(a.campaign or "", "/")
-        self.page(r, LANDING, landing)
-        r.recorder.timing(a.t, LANDING_SCHEDULED, (time.monotonic() - r.t0 - a.t) * 1000)
-        if kind is FlowKind.BOUNCE:
-            return
-        rng = random.Random(r.plan.seed * 1_000_003 + a.seq)  # the same session every run
-        think = r.scenario.load.think_time
-
-        def pause() -> None:
-            gevent.sleep(rng.uniform(think.min, think.max))
-
-        collection = rng.choice(sorted(CATALOG)) if CATALOG else "winter-warmth"
-        pause()
-        self.page(r, F.COLLECTION, f"/collections/{collection}")
-        products = CATALOG.get(collection) or ["chunky-knit-throw"]
-        viewed = [rng.choice(products) for _ in range(r.plan.flow_products.get(a.flow, 1))]
-        for slug in viewed:
-            pause()
-            self.page(r, F.PRODUCT, f"/products/{slug}")
-        if kind is FlowKind.BROWSE:
-            return
-        pause()
-        self.step(F.CART_ADD, "POST", "/api/cart/items",
-                  json={"product": viewed[0], "quantity": rng.randint(1, 2)})
-        pause()
-        self.step(F.CART_VIEW, "GET", "/api/cart")
-        if kind is FlowKind.CART:
-            return
-        pause()
-        recorder = r.recorder
-        recorder.session("order_attempts", a.t, a.campaign, a.flow)
-        if kind is FlowKind.WALLET:
-            paid = self.step(F.WALLET_PAY, "POST", "/api/wallet/pay",
-                             json={"wallet_token": f"tok_{a.seq}"})
-            recorder.session("orders", a.t, a.campaign, a.flow)
-            recorder.order(r.now(), str(paid["order_id"]), a.campaign, a.flow,
-                           paid.get("promo_codes") or None)
-            return
-        started = self.step(F.CHECKOUT_START, "POST", "/api/checkout")
-        cid = started["checkout_id"]
-        code = r.plan.campaign_promo.get(a.campaign or "")
-        if kind is FlowKind.PROMO_CHECKOUT and code:
-            pause()
-            self.step(F.CHECKOUT_PROMO, "POST", "/api/cart/promo", json={"code": code},
-                      fatal=False)
-        pause()
-        self.step(F.CHECKOUT_ADDRESS, "POST", f"/api/checkout/{cid}/address", json={
-            "email": f"shopper{a.seq}@example.test",
-            "address": {"name": "Sam Shopper", "street": "1 Load Lane", "city": "Testville",
-                        "postcode": "10115", "country": "DE"}})
-        pause()
-        self.step(F.CHECKOUT_SHIPPING, "POST", f"/api/checkout/{cid}/shipping",
-                  json={"method": "standard"})
-        pause()
-        paid = self.step(F.CHECKOUT_PAY, "POST", f"/api/checkout/{cid}/pay",
-                         json={"card_number": "4242 4242 4242 4242"})
-        recorder.session("orders", a.t, a.campaign, a.flow)
-        recorder.order(r.now(), str(paid["order_id"]), a.campaign, a.flow,
-                       paid.get("promo_codes") or None)
-
-    def page(self, r: replay.Replay, name: str, path: str) -> None:
-        """A page view, reported to Locust as a custom client reports a request.
-
-        Page views are most of a replay's requests and need none of the
-        options of ``FastHttpSession.request``; they go through Locust's own
-        safe-mode send with prebuilt headers (``fastsend``, the one private
-        Locust call, isolated there), and this method fires Locust's request
-        event itself: ~4 % less generator CPU per request. Locust's statistics see them as usual;
-        errors and 4xx/5xx are failures, as Locust itself marks them."""
-        if r.limiter is not None:
-            r.limiter.acquire()
-        session = self.client
-        url = path if "://" in path else session.base_url + path
-        wall = time.time()
-        began = time.perf_counter()
-        resp = fastsend.send(session, "GET", url, self.page_headers)
+        values = r.session_start(a, self.client.base_url)
+        bounce = kind is FlowKind.BOUNCE
+        if bounce:  # lands and leaves: none of the profile's values is needed
+            shopper = ShopSession(r.profile, self, self.client.base_url, values,
+                                  page_headers=self.page_headers, report=self.report)
+        else:
+            shopper = ShopSession.start(r.profile, self, self.client.base_url, values,
+                                        random.Random(r.plan.seed * 1_000_003 + a.seq),
+                                        page_headers=self.page_headers, report=self.report)
         try:
-            length = len(resp.content) if resp.content else 0
+            shopper.land(keep=not bounce)
+        except StepFailed:
+            raise SessionFailed(LANDING) from None
+        finally:
+            r.recorder.timing(a.t, LANDING_SCHEDULED, (time.monotonic() - r.t0 - a.t) * 1000)
+        if bounce:
+            return
+        think = r.scenario.load.think_time
+        rng = shopper.rng
+        recorder = r.recorder
+        code = bool(values["code"])
+        for step in flow_steps(kind, r.plan.flow_products.get(a.flow, 1), code):
+            gevent.sleep(rng.uniform(think.min, think.max))
+            if step in MUTATING:
+                recorder.session("order_attempts", a.t, a.campaign, a.flow)
+            try:
+                shopper.step(step)
+            except StepFailed:
+                if step in OPTIONAL:
+                    continue
+                raise SessionFailed(step) from None
+            if step in MUTATING:
+                recorder.session("orders", a.t, a.campaign, a.flow)
+                recorder.order(r.now(), str(shopper.values.get("order_id", "")), a.campaign,
+                               a.flow, codes_text(shopper.values.get("order_codes")))
+
+    def send(self, step: str, sent: Sent) -> Answer:
+        """The transport of the shop profile's requests: Locust's own client,
+        through its safe-mode send (``fastsend``), no redirect followed (the
+        profile engine follows them on the target's origin only)."""
+        r = replay.REPLAY
+        if r is not None and r.limiter is not None:
+            r.limiter.acquire()
+        self._wall = time.time()
+        began = time.perf_counter()
+        resp = fastsend.send(self.client, sent.method, sent.url, sent.headers, sent.body)
+        try:
+            body = resp.content or b""
         except FAILURE_EXCEPTIONS as exc:  # the body broke off
-            resp.error, length = exc, 0
+            resp.error, body = exc, b""
         ms = (time.perf_counter() - began) * 1000
         error = getattr(resp, "error", None)
-        session.request_event.fire(request_type="GET", name=name, response_time=ms,
-                                   response_length=length, exception=error, context={},
-                                   response=resp, start_time=wall, url=url)
-        r.recorder.request(time.monotonic() - r.t0, name, ms, error is not None, self.campaign,
-                           None if error is None else describe(error))
-        if not resp.status_code or resp.status_code >= 400:
-            raise StepFailed(name)
+        status = resp.status_code or 0
+        self._resp = resp
+        if status == 0 or (error is not None and not 300 <= status < 400 and status < 400):
+            return Answer(0, url=sent.url, elapsed_ms=ms,
+                          error=describe(error) if error is not None else "no answer")
+        return Answer(status, body, resp.headers or {}, sent.url, _Cookies(self.client),
+                      elapsed_ms=ms)
 
-    def step(self, name: str, method: str, path: str, json: Any = None,
-             fatal: bool = True) -> Any:
-        """One request of the flow; a failure ends the session unless not fatal."""
+    def report(self, step: str, sent: Sent, answer: Answer, failure: str | None) -> None:
+        """One request, as Locust's statistics and the replay's recorder see it:
+        a custom client's request event (errors and refusals are failures)."""
         r = replay.REPLAY
         assert r is not None
-        if r.limiter is not None:
-            r.limiter.acquire()
-        checked = self.client.request(method, path, name=name, json=json, catch_response=True)
-        try:
-            return self._check(checked, name, fatal)
-        finally:  # Locust has judged and reported it by now: record the same
-            meta = checked.request_meta
-            error = meta.get("exception")
-            r.recorder.request(r.now(), name, meta.get("response_time") or 0.0,
-                               error is not None, self.campaign,
-                               None if error is None else describe(error))
+        exception = None if failure is None else StepError(failure)
+        self.client.request_event.fire(
+            request_type=sent.method, name=step, response_time=answer.elapsed_ms,
+            response_length=len(answer.body), exception=exception, context={},
+            response=self._resp, start_time=self._wall, url=sent.url)
+        r.recorder.request(time.monotonic() - r.t0, step, answer.elapsed_ms,
+                           failure is not None, self.campaign,
+                           None if failure is None else describe(failure))
 
-    @staticmethod
-    def _check(checked: Any, name: str, fatal: bool) -> Any:
-        with checked as resp:
-            if not resp.status_code:
-                resp.failure(f"{type(resp.error).__name__}: {resp.error}")
-                if fatal:
-                    raise StepFailed(name)
-                return None
-            if not 200 <= resp.status_code < 300:
-                resp.failure(f"HTTP {resp.status_code}: {(resp.text or '')[:200]}".strip())
-                if fatal:
-                    raise StepFailed(name)
-                return None
-            if name in (F.CHECKOUT_START, F.CHECKOUT_PAY, F.WALLET_PAY):
-                try:
-                    data = resp.json()
-                except ValueError:
-                    resp.failure("response is not JSON")
-                    raise StepFailed(name) from None
-                key = "checkout_id" if name == F.CHECKOUT_START else "order_id"
-                if key not in data:
-                    resp.failure(f"response has no {key}")
-                    raise StepFailed(name)
-                return data
-            return None
+
+class StepError(Exception):
+    """A step that did not do what the shop profile says (its reason)."""
+
+
+class _Cookies(Mapping[str, str]):
+    """The shopper's cookies, read only when a capture asks for one."""
+
+    def __init__(self, client: Any) -> None:
+        self._jar = client.cookiejar
+
+    def _all(self) -> dict[str, str]:
+        return {c.name: c.value for c in self._jar}
+
+    def __getitem__(self, name: str) -> str:
+        return self._all()[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._all())
+
+    def __len__(self) -> int:
+        return len(self._all())
+
+
+def codes_text(codes: Any) -> str | None:
+    """The codes an order carries, as the report shows them (``A,B``)."""
+    if isinstance(codes, list):
+        codes = ",".join(str(c) for c in codes if c)
+    return str(codes) if codes else None
 
 
 def describe(error: Any) -> str:

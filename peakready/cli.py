@@ -18,6 +18,7 @@ from pathlib import Path
 
 from peakready import __version__
 from peakready.errors import BadInput, ExitCode
+from peakready.flows import FlowKind
 from peakready.scenarios import DEMO_SCENARIO
 from peakready.traffic import FORMATS
 
@@ -32,6 +33,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "email": ("email", "email_command"),
     "docs": ("docs", "docs"),
     "demo-shop": ("demo", "demo_shop"),
+    "shop": ("shop", "shop_try"),
 }
 
 
@@ -119,6 +121,15 @@ def build_parser() -> argparse.ArgumentParser:
     doc.add_argument("--check", action="store_true",
                      help="write nothing; exit 1 if a file in --out is missing or stale")
     doc.set_defaults(command="docs")
+
+    shop = sub.add_parser("shop", help="try the scenario's shop profile against its target")
+    shop_sub = shop.add_subparsers(dest="shop_command", required=True, metavar="ACTION")
+    t = shop_sub.add_parser("try", help="one session of each flow, every step printed "
+                            "(exit 0: all complete, 1: one failed, 2: a bad profile)")
+    t.add_argument("scenario", type=Path)
+    t.add_argument("--flow", choices=[k.value for k in FlowKind],
+                   help="only this flow kind (default: every flow of the scenario)")
+    t.set_defaults(command="shop")
 
     d = sub.add_parser("demo-shop", help="serve the demo storefront on 127.0.0.1")
     d.add_argument("--host", default="127.0.0.1")

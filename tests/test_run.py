@@ -108,7 +108,8 @@ def test_non_allowed_host_is_refused_before_any_request(tmp_path: Path) -> None:
     proxy = ThreadingHTTPServer(("127.0.0.1", 0), _Counter)
     threading.Thread(target=proxy.serve_forever, daemon=True).start()
     try:
-        data = demo_data(target={"base_url": "http://shop.example.com", "allowed_hosts": []})
+        data = demo_data(target={"base_url": "http://shop.example.com", "allowed_hosts": [],
+                                 "mutations": True}, shop={"preset": "demo"})
         out = tmp_path / "out"
         url = f"http://127.0.0.1:{proxy.server_port}"
         env = {**os.environ, "HTTP_PROXY": url, "HTTPS_PROXY": url, "http_proxy": url,
@@ -172,7 +173,8 @@ def test_target_override_is_still_checked_against_allowed_hosts(tmp_path: Path) 
 def test_target_override_aims_the_load(tmp_path: Path) -> None:
     from peakready.demo.server import DemoShop
 
-    data = demo_data(target={"base_url": "http://127.0.0.1:9", "allowed_hosts": []})
+    data = demo_data(target={"base_url": "http://127.0.0.1:9", "allowed_hosts": [],
+                             "mutations": True}, shop={"preset": "demo"})
     data["load"].update(duration="3s")
     data.pop("email", None)
     scenario = write_scenario(tmp_path / "s.yaml", data)

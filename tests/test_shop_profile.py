@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import random
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,6 +21,8 @@ from peakready.shops.profile import Profile
 from peakready.shops.session import ShopSession, StepFailed, build, session_values
 from peakready.shops.template import MissingValue, Text, Tree
 from peakready.shops.transport import RequestsTransport
+from tests.support.cli import peakready
+from tests.support.scenarios import demo_data, write_scenario
 from tests.support.servers import Site, page, redirect
 
 
@@ -47,7 +50,7 @@ def test_every_flow_of_the_demo_preset_completes(shop: DemoShop, kind: FlowKind)
     if places_order:
         assert s.values["order_id"]
     if kind is FlowKind.PROMO_CHECKOUT:
-        assert s.values["order_codes"] == ["MIA20"]
+        assert s.values["order_codes"] == "MIA20"
 
 
 def _patched(**steps: Any) -> Profile:
@@ -168,3 +171,64 @@ def test_a_profile_that_cannot_work_is_refused_when_read(steps: dict, message: s
     with pytest.raises(ValueError, match=message.replace("(", r"\(").replace("[", r"\[")
                        .replace("$", r"\$").replace("{", r"\{").replace("}", r"\}")):
         Profile.model_validate({"name": "p", "steps": steps})
+
+
+@pytest.mark.parametrize(("change", "expected"), [
+    (lambda d: (d.pop("shop"), d["target"].update(base_url="http://127.0.0.1:9")),
+     "replaying more than landings needs a shop profile"),
+    (lambda d: d.update(shop={"preset": "demo", "steps": {"cart:view": None}}),
+     "steps.cart:view"),
+    (lambda d: d.update(shop={"preset": "nope"}), "unknown preset 'nope'; presets: demo"),
+    (lambda d: d.update(shop={"preset": "demo", "steps": {"checkout:address": {
+        "request": {"method": "POST", "path": "/api/checkout/{checkout}/address"}}}}),
+     "step checkout:address: {checkout} has no value yet"),
+    (lambda d: d.update(target={"base_url": "http://127.0.0.1:9"}, shop={"preset": "demo"}),
+     "places orders; set target.mutations: true"),
+])
+def test_validate_says_which_flow_cannot_run_and_why(tmp_path: Path, change: Any,
+                                                     expected: str) -> None:
+    data = demo_data()
+    change(data)
+    out = peakready("validate", str(write_scenario(tmp_path / "s.yaml", data)))
+    assert out.returncode == 2, out.stdout
+    assert expected in out.stderr, out.stderr
+    assert "Traceback" not in out.stderr
+
+
+def test_a_profile_that_does_not_fit_stops_the_run_before_the_load(tmp_path: Path) -> None:
+    data = demo_data(shop={"preset": "demo", "steps": {"cart:add": {"request": {
+        "method": "POST", "path": "/api/basket/lines", "json": {"sku": "{viewed}"}}}}})
+    out_dir = tmp_path / "out"
+    out = peakready("run", str(write_scenario(tmp_path / "s.yaml", data)), "--out",
+                    str(out_dir))
+    assert out.returncode == 2, out.stderr
+    assert "does not fit the shop" in out.stderr and "failed at cart:add: HTTP 404" in out.stderr
+    assert "peakready shop try" in out.stderr
+    assert not (out_dir / "load-result.json").exists()  # no load was sent
+
+
+def test_shop_try_prints_every_step_of_every_flow(tmp_path: Path) -> None:
+    out = peakready("shop", "try", str(write_scenario(tmp_path / "s.yaml", demo_data())))
+    assert out.returncode == 0, out.stdout + out.stderr
+    for kind in FlowKind:
+        assert f"{kind.value}: completed" in out.stdout
+    assert "checkout:pay" in out.stdout and "order_id = " in out.stdout
+    assert "✗" not in out.stdout
+
+
+def test_shop_try_shows_the_failing_step_and_what_came_back(tmp_path: Path) -> None:
+    data = demo_data(shop={"preset": "demo", "steps": {"cart:view": {
+        "request": {"path": "/api/basket"}}}})
+    out = peakready("shop", "try", str(write_scenario(tmp_path / "s.yaml", data)),
+                    "--flow", "cart")
+    assert out.returncode == 1, out.stdout + out.stderr
+    assert "✗ cart:view" in out.stdout and "HTTP 404" in out.stdout
+    assert "cart: failed at cart:view" in out.stdout
+
+
+def test_shop_try_refuses_a_bad_profile_with_exit_2(tmp_path: Path) -> None:
+    data = demo_data(shop={"preset": "demo", "steps": {"cart:veiw": {
+        "request": {"path": "/api/cart"}}}})
+    out = peakready("shop", "try", str(write_scenario(tmp_path / "s.yaml", data)))
+    assert out.returncode == 2
+    assert "unknown step 'cart:veiw'" in out.stderr and "Traceback" not in out.stderr

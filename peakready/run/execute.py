@@ -35,6 +35,7 @@ from peakready.run.console import Progress, console
 from peakready.run.find_limit import run_limit
 from peakready.run.locust import Master, run_load
 from peakready.run.report import RunState, build_report, now_iso
+from peakready.run.trial import trial
 from peakready.scenario.model import Scenario
 
 
@@ -104,6 +105,8 @@ def execute(opts: RunOptions) -> ExitCode:
     previous = signal.signal(signal.SIGTERM, _sigterm_as_interrupt)
     try:
         _run(scenario, plan, opts, outdir, state)
+    except BadInput:
+        raise  # the shop profile does not fit the shop: exit 2, before any load
     except KeyboardInterrupt:
         state.notes.append("interrupted before the load finished")
     except Exception as exc:  # still write what we have, marked partial
@@ -144,6 +147,9 @@ def _run(scenario: Scenario, plan: Plan, opts: RunOptions, outdir: Path,
         ctx = CheckContext(scenario=scenario, resolver=resolver, http=http,
                            base_url=state.base_url)
         levels = scenario.levels(ALL)
+        if opts.replay or opts.find_limit:
+            console.print(f"trying one session of each flow against {state.base_url} ...")
+            trial(scenario, state.base_url)  # BadInput: the profile does not fit the shop
         console.print(f"running pre-flight checks against {state.base_url} ...")
         state.findings += run_checks(ALL, ctx, Phase.PRE, levels)
         if opts.replay:

@@ -27,10 +27,13 @@ from pydantic import ValidationError
 
 from peakready.email.zonefile import load_zones
 from peakready.errors import BadInput
+from peakready.flows import ORDERING_FLOWS, FlowKind
 from peakready.links.linkset import read_csv
 from peakready.scenario.model import Scenario
 from peakready.scenario.positions import LineIndex, format_loc
 from peakready.scenarios import DEMO_SCENARIO, shipped
+from peakready.shops.flow import flow_steps
+from peakready.shops.profile import SESSION_VALUES, Profile
 
 DEFAULT_SCENARIO = DEMO_SCENARIO
 
@@ -90,7 +93,9 @@ def parse_scenario(text: str, source: str = "<scenario>", *, base: Path | None =
                        problems) from None
     if scenario.load.arrival_rate is not None and not math.isfinite(scenario.load.arrival_rate):
         raise BadInput(f"{source}: load.arrival_rate must be a finite number")
-    return resolve_paths(scenario, base or Path.cwd(), source)
+    scenario = resolve_paths(scenario, base or Path.cwd(), source)
+    check_flows(scenario, source)
+    return scenario
 
 
 def load_scenario(path: str | Path, *, check_ids: Collection[str] | None = None) -> Scenario:
@@ -134,8 +139,59 @@ def resolve_paths(scenario: Scenario, base: Path, source: str) -> Scenario:
                                "relative to the scenario file")
         load_zones(paths)
         update["email"] = email.model_copy(update={"zone_files": [str(p) for p in paths]})
+    if scenario.shop is not None and scenario.shop.profile is not None:
+        path = find_file(scenario.shop.profile, base)
+        update["shop"] = scenario.shop.model_copy(update={"profile": str(path)})
     if scenario.links.csv:
         path = find_file(scenario.links.csv, base)
         read_csv(path)
         update["links"] = scenario.links.model_copy(update={"csv": str(path)})
     return scenario.model_copy(update=update) if update else scenario
+
+
+def check_flows(scenario: Scenario, source: str) -> None:
+    """Every flow can run on the shop's profile: it has each step the flow
+    takes, every value a request needs is there by the time it is sent, and
+    orders are placed only where ``target.mutations`` allows (the demo shop
+    allows them)."""
+    scenario = scenario.model_copy()
+    scenario._source = Path(source) if source != "<scenario>" else None
+    profile = scenario.shop_profile()
+    problems: list[str] = []
+    for i, flow in enumerate(scenario.flows):
+        where = f"{source}: flows[{i}] ({flow.name}, {flow.kind.value})"
+        if flow.kind is FlowKind.BOUNCE:
+            continue
+        if profile is None:
+            problems.append(f"{where}: replaying more than landings needs a shop profile: "
+                            "add `shop: {preset: NAME}` (or `profile: FILE`), or use kind "
+                            "bounce")
+            continue
+        missing = profile.supports(flow.kind)
+        if missing:
+            problems.append(f"{where}: the shop profile {profile.name!r} has no step "
+                            f"{', '.join(missing)}" + (f" ({profile.notes})" if profile.notes
+                                                       else ""))
+            continue
+        problems += [f"{where}: {p}" for p in unfed_values(profile, flow.kind)]
+        if (flow.kind in ORDERING_FLOWS and not scenario.target.is_demo
+                and not scenario.target.mutations):
+            problems.append(f"{where}: places orders; set target.mutations: true only for a "
+                            "shop you own, with test payments, or drop this flow")
+    if problems:
+        raise BadInput(f"{source}: {len(problems)} flow(s) cannot run on this shop", problems)
+
+
+def unfed_values(profile: Profile, kind: FlowKind) -> list[str]:
+    """Placeholders a step of this flow uses before anything gives them a value."""
+    have = set(SESSION_VALUES) | set(profile.values) | set(profile.pools)
+    have |= set(profile.landing.capture)
+    out = []
+    for step in flow_steps(kind, products=1, code=True):
+        for part in profile.steps[step]:
+            for name in sorted(part.request.names()):
+                if name.split(".")[0] not in have:
+                    out.append(f"step {step}: {{{name}}} has no value yet: capture it in an "
+                               "earlier step or give it in the profile's values")
+            have |= set(part.capture)
+    return out

@@ -25,7 +25,10 @@ from peakready.flows import FlowKind
 from peakready.links.config import Links
 from peakready.load.config import Load
 from peakready.load.slo_config import Slos
+from peakready.shops import profiles
 from peakready.shops.config import PromoSection
+from peakready.shops.profile import Profile
+from peakready.shops.section import ShopSection, resolve
 from peakready.traffic.config import Traffic
 from peakready.units import Strict
 
@@ -153,6 +156,10 @@ class Scenario(_Strict):
     slos: Slos = Field(default_factory=Slos)
     checks: dict[str, CheckPolicy] = Field(default_factory=dict)
     traffic: Traffic | None = Field(None, description="Replay last season's traffic.")
+    shop: ShopSection | None = Field(None, description="The shop profile: how each step of "
+                                     "a session talks to the target (a preset, or a file). "
+                                     "Default: the `demo` preset for the demo target; none "
+                                     "otherwise (landings only).")
     promo: PromoSection | None = Field(None, description="Promo codes and attribution.")
     email: Email | None = Field(None, description="Sending domains for the SPF, DKIM and "
                                 "DMARC checks, and planned zone files.")
@@ -209,6 +216,12 @@ class Scenario(_Strict):
                     raise ValueError(f"{what}: duplicate name {item.name!r}")
                 seen.add(item.name)
         return self
+
+    def shop_profile(self) -> Profile | None:
+        """The profile of the target shop (BadInput when it does not validate)."""
+        if self.shop is not None:
+            return resolve(self.shop, str(self.source or self.name))
+        return profiles.load("demo") if self.target.is_demo else None
 
     def level_for(self, check_id: str, default: Level) -> Level:
         policy = self.checks.get(check_id)

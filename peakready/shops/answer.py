@@ -21,16 +21,27 @@ _UNSET: Any = object()
 
 @dataclass
 class Answer:
-    """One response: status (0 when none came), headers, body, final URL."""
+    """One response: status (0 when none came), headers, body, final URL.
+    The body is decoded only when something reads it (a landing that only
+    counts never does)."""
 
     status: int
-    text: str = ""
+    body: bytes | str = b""
     headers: Mapping[str, str] = field(default_factory=dict)  # case-insensitive
     url: str = ""
     cookies: Mapping[str, str] = field(default_factory=dict)
     error: str | None = None  # no answer: what went wrong (connection refused, timeout)
+    elapsed_ms: float = 0.0
+    _text: str | None = field(default=None, repr=False)
     _json: Any = field(default=_UNSET, repr=False)
     _html: LexborHTMLParser | None = field(default=None, repr=False)
+
+    @property
+    def text(self) -> str:
+        if self._text is None:
+            body = self.body
+            self._text = body if isinstance(body, str) else body.decode("utf-8", "replace")
+        return self._text
 
     def json(self) -> Any:
         """The body as JSON; ValueError when it is not."""

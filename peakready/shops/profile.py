@@ -126,6 +126,10 @@ class Expect(_Strict):
         "(GraphQL `errors[].message`, an `errorCode`, a `.alert-danger`); one found "
         "fails the step with that message."))
 
+    @cached_property
+    def accepted(self) -> frozenset[int]:
+        return frozenset(self.status)
+
     @field_validator("match")
     @classmethod
     def _match(cls, v: str | None) -> str | None:
@@ -260,6 +264,10 @@ class Profile(_Strict):
             if not parts:
                 raise ValueError(f"steps.{name}: give at least one request")
         return self
+
+    @cached_property
+    def value_templates(self) -> dict[str, Tree]:
+        return {name: Tree.compile(value) for name, value in self.values.items()}
 
     def supports(self, kind: FlowKind) -> list[str]:
         """The steps of this flow kind the profile lacks (empty: supported)."""

@@ -23,6 +23,8 @@ from peakready.shops.profile import ENV, Capture, Expect, Part, Profile, Request
 from peakready.shops.template import MissingValue, Tree
 
 MAX_REDIRECTS = 10
+_SHARED = random.Random()
+_ANY = Request(path="/")  # the request a landing's captures are kept from is the link
 
 
 class StepFailed(Exception):
@@ -106,7 +108,7 @@ def judge(step: str, expect: Expect, answer: Answer) -> None:
         if message:
             raise StepFailed(step, f"the shop answered with an error ({where.compiled.where}): "
                                    f"{str(message)[:300]}", answer)
-    if answer.status not in expect.status:
+    if answer.status not in expect.accepted:
         raise StepFailed(step, f"HTTP {answer.status}, expected {_statuses(expect.status)}: "
                                f"{answer.excerpt()}", answer)
     if expect.match is not None:
@@ -145,9 +147,12 @@ class ShopSession:
     transport: Transport
     base_url: str
     values: dict[str, Any] = field(default_factory=dict)
-    rng: random.Random = field(default_factory=random.Random)
+    rng: random.Random = field(default=_SHARED)  # start() gives each session its own
+    page_headers: dict[str, str] = field(default_factory=dict)  # sent with the landing
     env: Mapping[str, str] = field(default_factory=lambda: os.environ)
-    on_answer: Callable[[str, Sent, Answer], None] | None = None  # shop try prints each
+    # called once per request with what became of it (None: it did what the
+    # profile says): the load reports it to Locust and the recorder, `shop try` prints it
+    report: Callable[[str, Sent, Answer, str | None], None] | None = None
 
     @classmethod
     def start(cls, profile: Profile, transport: Transport, base_url: str,
@@ -156,11 +161,11 @@ class ShopSession:
         """A session with its own values: the session's, then the profile's
         ``values`` rendered with them."""
         values = dict(session)
-        for name, value in profile.values.items():
+        for name, template in profile.value_templates.items():
             try:
-                values[name] = Tree.compile(value).render(values)
+                values[name] = template.render(values)
             except MissingValue:
-                values[name] = value
+                values[name] = profile.values[name]
         return cls(profile, transport, base_url.rstrip("/"), values, rng or random.Random(),
                    **kw)
 
@@ -169,14 +174,16 @@ class ShopSession:
         any other host fails the step: load never leaves the allowed target)."""
         for _ in range(MAX_REDIRECTS + 1):
             answer = self.transport.send(step, sent)
-            if self.on_answer is not None:
-                self.on_answer(step, sent, answer)
             location = answer.headers.get("Location") if 300 <= answer.status < 400 else None
             if not location:
+                self.last_sent = sent
                 return answer
             target = urljoin(sent.url, location)
             if not _same_origin(target, self.base_url):
-                raise StepFailed(step, f"redirected to another host: {target[:200]}", answer)
+                failed = StepFailed(step, f"redirected to another host: {target[:200]}", answer)
+                self._report(step, sent, answer, failed.reason)
+                raise failed
+            self._report(step, sent, answer, None)
             keep = answer.status in (307, 308)
             sent = Sent(sent.method if keep else "GET", target,
                         {k: v for k, v in sent.headers.items()
@@ -184,12 +191,34 @@ class ShopSession:
                         sent.body if keep else None)
         raise StepFailed(step, f"more than {MAX_REDIRECTS} redirects")
 
+    def _report(self, step: str, sent: Sent, answer: Answer, failure: str | None) -> None:
+        if self.report is not None:
+            self.report(step, sent, answer, failure)
+
+    def judged(self, step: str, answer: Answer, expect: Expect,
+               keep: dict[str, Capture]) -> None:
+        """Judge the final answer of a request, keep its captures, report it."""
+        try:
+            judge(step, expect, answer)
+            self.values.update(capture(step, Part(request=_ANY, capture=keep), answer,
+                                       self.rng) if keep else {})
+        except StepFailed as exc:
+            self._report(step, self.last_sent, answer, exc.reason)
+            raise
+        self._report(step, self.last_sent, answer, None)
+
     def run_part(self, step: str, part: Part) -> Answer:
-        sent = build(step, part.request, self.values, self.base_url, self.env)
+        try:
+            sent = build(step, part.request, self.values, self.base_url, self.env)
+        except StepFailed as exc:  # nothing was sent: still a failure of the step, said once
+            self._report(step, Sent(part.request.method, self.base_url + part.request.path, {}),
+                         Answer(0, error=exc.reason), exc.reason)
+            raise
         answer = self.send(step, sent)
-        judge(step, part.expect, answer)
-        self.values.update(capture(step, part, answer, self.rng))
+        self.judged(step, answer, part.expect, part.capture)
         return answer
+
+    last_sent: Sent = field(default=Sent("GET", "", {}), init=False)
 
     def step(self, name: str) -> Answer:
         """Every request of one step, in order; StepFailed on the first that fails."""
@@ -201,20 +230,15 @@ class ShopSession:
             answer = self.run_part(name, part)
         return answer
 
-    def land(self) -> Answer:
-        """Open the campaign's link (``{landing}``), judge it and keep its captures."""
-        path = str(self.values.get("landing") or "/")
-        answer = self.send("landing", Sent("GET", urljoin(self.base_url + "/", path), {}))
-        self.landed(answer)
-        return answer
-
-    def landed(self, answer: Answer) -> None:
-        """Judge the landing page (sent by the caller: it is the campaign's
-        link) and keep what the profile captures from it."""
+    def land(self, keep: bool = True) -> Answer:
+        """Open the campaign's link (``{landing}``), judge it and, unless the
+        session ends there (``keep=False``), keep what the profile captures."""
+        url = self.values.get("landing_url") or urljoin(
+            self.base_url + "/", str(self.values.get("landing") or "/"))
+        answer = self.send("landing", Sent("GET", url, self.page_headers))
         landing = self.profile.landing
-        judge("landing", landing.expect, answer)
-        self.values.update(capture("landing", Part(request=Request(path="/"),
-                                                   capture=landing.capture), answer, self.rng))
+        self.judged("landing", answer, landing.expect, landing.capture if keep else {})
+        return answer
 
 
 def session_values(seq: int, run: str, campaign: Any | None, quantity: int = 1

@@ -24,4 +24,5 @@ class RequestsTransport:
         except requests.RequestException as exc:
             return Answer(0, url=sent.url, error=f"{type(exc).__name__}: {exc}"[:300])
         return Answer(r.status_code, r.text, r.headers, r.url,
-                      requests.utils.dict_from_cookiejar(self.http.cookies))
+                      requests.utils.dict_from_cookiejar(self.http.cookies),
+                      elapsed_ms=r.elapsed.total_seconds() * 1000)
