@@ -84,9 +84,11 @@ class Shopper(FastHttpUser):
         if self.client.auth_header:
             self.page_headers["Authorization"] = self.client.auth_header
         fastsend.follow_no_redirects(self.client)
+        r = replay.REPLAY
         self._wall = 0.0
         self._resp: Any = None
-        r = replay.REPLAY
+        self._cookies = _Cookies(self.client)
+        self._reads_headers = r is not None and r.profile is not None and r.profile.reads_headers
         if r is not None:
             self.network_timeout = r.scenario.load.request_timeout
             self.connection_timeout = min(10.0, r.scenario.load.request_timeout)
@@ -182,8 +184,9 @@ class Shopper(FastHttpUser):
         if status == 0 or (error is not None and not 300 <= status < 400 and status < 400):
             return Answer(0, url=sent.url, elapsed_ms=ms,
                           error=describe(error) if error is not None else "no answer")
-        return Answer(status, body, resp.headers or {}, sent.url, _Cookies(self.client),
-                      elapsed_ms=ms)
+        # headers cost a parse: handed over for a redirect, or when the profile reads one
+        headers = resp.headers if 300 <= status < 400 or self._reads_headers else _NONE
+        return Answer(status, body, headers, sent.url, self._cookies, elapsed_ms=ms)
 
     def report(self, step: str, sent: Sent, answer: Answer, failure: str | None) -> None:
         """One request, as Locust's statistics and the replay's recorder see it:
@@ -198,6 +201,9 @@ class Shopper(FastHttpUser):
         r.recorder.request(time.monotonic() - r.t0, step, answer.elapsed_ms,
                            failure is not None, self.campaign,
                            None if failure is None else describe(failure))
+
+
+_NONE: Mapping[str, str] = {}
 
 
 class StepError(Exception):

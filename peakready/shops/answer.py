@@ -19,7 +19,7 @@ from selectolax.lexbor import LexborHTMLParser
 _UNSET: Any = object()
 
 
-@dataclass
+@dataclass(slots=True)
 class Answer:
     """One response: status (0 when none came), headers, body, final URL.
     The body is decoded only when something reads it (a landing that only

@@ -266,6 +266,15 @@ class Profile(_Strict):
         return self
 
     @cached_property
+    def reads_headers(self) -> bool:
+        """Whether any capture or judgement reads a response header (otherwise a
+        transport need not hand them over, except for a redirect)."""
+        captures = [c for parts in self.steps.values() for p in parts
+                    for c in (*p.capture.values(), *p.expect.errors)]
+        captures += [*self.landing.capture.values(), *self.landing.expect.errors]
+        return any(c.header is not None for c in captures)
+
+    @cached_property
     def value_templates(self) -> dict[str, Tree]:
         return {name: Tree.compile(value) for name, value in self.values.items()}
 

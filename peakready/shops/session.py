@@ -36,7 +36,7 @@ class StepFailed(Exception):
         self.step, self.reason, self.answer = step, reason, answer
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Sent:
     method: str
     url: str
@@ -139,7 +139,7 @@ def capture(step: str, part: Part, answer: Answer, rng: random.Random) -> dict[s
     return kept
 
 
-@dataclass
+@dataclass(slots=True)
 class ShopSession:
     """One shopper: their values, their captures, their transport (cookies)."""
 
@@ -149,7 +149,7 @@ class ShopSession:
     values: dict[str, Any] = field(default_factory=dict)
     rng: random.Random = field(default=_SHARED)  # start() gives each session its own
     page_headers: dict[str, str] = field(default_factory=dict)  # sent with the landing
-    env: Mapping[str, str] = field(default_factory=lambda: os.environ)
+    env: Mapping[str, str] | None = None  # default: os.environ, read when a header needs it
     # called once per request with what became of it (None: it did what the
     # profile says): the load reports it to Locust and the recorder, `shop try` prints it
     report: Callable[[str, Sent, Answer, str | None], None] | None = None
@@ -203,13 +203,15 @@ class ShopSession:
             self.values.update(capture(step, Part(request=_ANY, capture=keep), answer,
                                        self.rng) if keep else {})
         except StepFailed as exc:
-            self._report(step, self.last_sent, answer, exc.reason)
+            self._report(step, self.last_sent or Sent("GET", answer.url, {}), answer,
+                         exc.reason)
             raise
-        self._report(step, self.last_sent, answer, None)
+        self._report(step, self.last_sent or Sent("GET", answer.url, {}), answer, None)
 
     def run_part(self, step: str, part: Part) -> Answer:
         try:
-            sent = build(step, part.request, self.values, self.base_url, self.env)
+            sent = build(step, part.request, self.values, self.base_url,
+                     os.environ if self.env is None else self.env)
         except StepFailed as exc:  # nothing was sent: still a failure of the step, said once
             self._report(step, Sent(part.request.method, self.base_url + part.request.path, {}),
                          Answer(0, error=exc.reason), exc.reason)
@@ -218,7 +220,7 @@ class ShopSession:
         self.judged(step, answer, part.expect, part.capture)
         return answer
 
-    last_sent: Sent = field(default=Sent("GET", "", {}), init=False)
+    last_sent: Sent | None = field(default=None, init=False)  # the final request of a hop
 
     def step(self, name: str) -> Answer:
         """Every request of one step, in order; StepFailed on the first that fails."""
