@@ -184,7 +184,7 @@ def check_flows(scenario: Scenario, source: str) -> None:
 
 def unfed_values(profile: Profile, kind: FlowKind) -> list[str]:
     """Placeholders a step of this flow uses before anything gives them a value."""
-    have = set(SESSION_VALUES) | set(profile.values) | set(profile.pools)
+    have = set(SESSION_VALUES) | set(profile.values)
     have |= set(profile.landing.capture)
     out = []
     for step in flow_steps(kind, products=1, code=True):

@@ -224,13 +224,6 @@ class Landing(_Strict):
     expect: Expect = Field(default_factory=Expect)
 
 
-class Pool(_Strict):
-    """Rows of a CSV file (products, addresses, test cards): each session
-    takes one, as ``{name.column}``."""
-
-    csv: str = Field(description="A CSV file with a header line, relative to the scenario.")
-
-
 class Profile(_Strict):
     """How peakready's sessions, promo checks and race probe talk to one shop."""
 
@@ -242,7 +235,6 @@ class Profile(_Strict):
     amounts: Literal["minor", "major"] = "minor"
     values: dict[str, Any] = Field(default_factory=dict, description="Constants and "
                                    "per-session values (templates: `shopper+{session}@x.test`).")
-    pools: dict[str, Pool] = Field(default_factory=dict)
     landing: Landing = Field(default_factory=Landing)
     steps: dict[str, list[Part]] = Field(default_factory=dict, description="Step name -> its "
                                          "request(s): one part, or a list of parts.")
