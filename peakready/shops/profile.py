@@ -41,8 +41,9 @@ from peakready.shops.capture import Compiled, compile_capture
 from peakready.shops.template import Text, Tree
 
 ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
-SESSION_VALUES = ("session", "seq", "campaign", "code", "link", "landing", "utm_source",
-                  "utm_medium", "utm_campaign", "utm_content", "utm_term", "quantity")
+SESSION_VALUES = ("session", "seq", "base_url", "campaign", "code", "link", "landing",
+                  "utm_source", "utm_medium", "utm_campaign", "utm_content", "utm_term",
+                  "quantity")
 FLOW_STEPS = tuple(dict.fromkeys(s for kind in FlowKind for s in STEPS[kind]
                                  if s != LANDING))
 MUTATING = frozenset({"checkout:pay", "wallet:pay"})  # place an order

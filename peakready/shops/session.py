@@ -132,7 +132,9 @@ def capture(step: str, part: Part, answer: Answer, rng: random.Random) -> dict[s
     kept: dict[str, Any] = {}
     for name, spec in part.capture.items():
         value = spec.compiled.apply(answer, rng)
-        if (value is None or value == []) and not spec.optional:
+        if value is None or value == []:
+            if spec.optional:
+                continue  # an optional capture that finds nothing keeps the value it had
             raise StepFailed(step, f"capture {name!r} ({spec.compiled.where}) found nothing "
                                    f"in: {answer.excerpt()}", answer)
         kept[name] = value
@@ -161,6 +163,7 @@ class ShopSession:
         """A session with its own values: the session's, then the profile's
         ``values`` rendered with them."""
         values = dict(session)
+        values.setdefault("base_url", base_url.rstrip("/"))
         for name, template in profile.value_templates.items():
             try:
                 values[name] = template.render(values)
