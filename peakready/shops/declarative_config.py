@@ -15,9 +15,9 @@ import re
 import string
 from typing import Any, Literal
 
-import jmespath
-from jmespath.exceptions import JMESPathError
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from peakready.shops.profile import jmespath_expr
 
 Scalar = str | int | float | bool
 ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")  # ${SHOP_TOKEN} in a header value
@@ -38,12 +38,7 @@ def placeholders(template: Any) -> set[str]:
     return set()
 
 
-def _jmespath(value: str) -> str:
-    try:
-        jmespath.compile(value)
-    except JMESPathError as exc:
-        raise ValueError(f"not a JMESPath expression: {value!r} ({exc})") from None
-    return value
+_jmespath = jmespath_expr
 
 
 class Request(_Strict):

@@ -53,11 +53,20 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
 
-def _jmespath(value: str) -> str:
+def jmespath_expr(value: str) -> str:
+    """``value``, when it is a JMESPath expression; a ValueError saying so otherwise."""
     try:
         jmespath.compile(value)
     except JMESPathError as exc:
         raise ValueError(f"not a JMESPath expression: {value!r} ({exc})") from None
+    return value
+
+
+def regex_expr(value: str) -> str:
+    try:
+        re.compile(value)
+    except re.error as exc:
+        raise ValueError(f"not a regular expression: {exc}") from None
     return value
 
 
@@ -90,12 +99,9 @@ class Capture(_Strict):
         if self.form is not None and self.field is None:
             raise ValueError("form goes with field")
         if self.json_ is not None:
-            _jmespath(self.json_)
+            jmespath_expr(self.json_)
         if self.regex is not None:
-            try:
-                re.compile(self.regex)
-            except re.error as exc:
-                raise ValueError(f"not a regular expression: {exc}") from None
+            regex_expr(self.regex)
         for selector in (self.css, self.form):
             if selector is not None:
                 try:
@@ -134,17 +140,12 @@ class Expect(_Strict):
     @field_validator("match")
     @classmethod
     def _match(cls, v: str | None) -> str | None:
-        return v if v is None else _jmespath(v)
+        return v if v is None else jmespath_expr(v)
 
     @field_validator("contains")
     @classmethod
     def _contains(cls, v: str | None) -> str | None:
-        if v is not None:
-            try:
-                re.compile(v)
-            except re.error as exc:
-                raise ValueError(f"not a regular expression: {exc}") from None
-        return v
+        return v if v is None else regex_expr(v)
 
 
 class GraphQL(_Strict):
