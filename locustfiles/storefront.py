@@ -181,7 +181,7 @@ class Shopper(FastHttpUser):
         error = getattr(resp, "error", None)
         status = resp.status_code or 0
         self._resp = resp
-        if status == 0 or (error is not None and not 300 <= status < 400 and status < 400):
+        if status == 0 or (error is not None and status < 300):  # no usable answer
             return Answer(0, url=sent.url, elapsed_ms=ms,
                           error=describe(error) if error is not None else "no answer")
         # headers cost a parse: handed over for a redirect, or when the profile reads one

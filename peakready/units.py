@@ -34,3 +34,13 @@ class Strict(BaseModel):
     """Scenario sections reject unknown keys: a typo never silently disables a rule."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def regex_expr(value: str) -> str:
+    """``value``, when it compiles as a regular expression (scenario fields and
+    shop profiles validate theirs with this, so the message is one)."""
+    try:
+        re.compile(value)
+    except re.error as exc:
+        raise ValueError(f"not a valid regular expression {value!r}: {exc}") from None
+    return value

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator, model_validator
 
-from peakready.units import Duration, Strict
+from peakready.units import Duration, Strict, regex_expr
 
 # A GA4 measurement id (G-XXXXXXX) or a Tag Manager container (GTM-XXXXXX)
 # anywhere in the landing page: the page loads *some* analytics tag.
@@ -29,13 +29,7 @@ DEFAULT_SHORTENERS = (
 
 
 def _regex(value: str | None) -> str | None:
-    if value is None:
-        return None
-    try:
-        re.compile(value)
-    except re.error as exc:
-        raise ValueError(f"not a valid regular expression: {exc}") from None
-    return value
+    return None if value is None else regex_expr(value)
 
 
 class Window(Strict):

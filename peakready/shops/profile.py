@@ -39,6 +39,7 @@ from selectolax.lexbor import LexborHTMLParser
 from peakready.flows import LANDING, STEPS, FlowKind
 from peakready.shops.capture import Compiled, compile_capture
 from peakready.shops.template import Text, Tree
+from peakready.units import regex_expr
 
 ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 SESSION_VALUES = ("session", "seq", "base_url", "campaign", "code", "link", "landing",
@@ -59,14 +60,6 @@ def jmespath_expr(value: str) -> str:
         jmespath.compile(value)
     except JMESPathError as exc:
         raise ValueError(f"not a JMESPath expression: {value!r} ({exc})") from None
-    return value
-
-
-def regex_expr(value: str) -> str:
-    try:
-        re.compile(value)
-    except re.error as exc:
-        raise ValueError(f"not a regular expression: {exc}") from None
     return value
 
 

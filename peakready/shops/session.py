@@ -24,7 +24,6 @@ from peakready.shops.template import MissingValue, Tree
 
 MAX_REDIRECTS = 10
 _SHARED = random.Random()
-_ANY = Request(path="/")  # the request a landing's captures are kept from is the link
 
 
 class StepFailed(Exception):
@@ -128,9 +127,10 @@ def _statuses(codes: list[int]) -> str:
     return ", ".join(map(str, codes))
 
 
-def capture(step: str, part: Part, answer: Answer, rng: random.Random) -> dict[str, Any]:
+def capture(step: str, captures: Mapping[str, Capture], answer: Answer,
+            rng: random.Random) -> dict[str, Any]:
     kept: dict[str, Any] = {}
-    for name, spec in part.capture.items():
+    for name, spec in captures.items():
         value = spec.compiled.apply(answer, rng)
         if value is None or value == []:
             if spec.optional:
@@ -203,8 +203,8 @@ class ShopSession:
         """Judge the final answer of a request, keep its captures, report it."""
         try:
             judge(step, expect, answer)
-            self.values.update(capture(step, Part(request=_ANY, capture=keep), answer,
-                                       self.rng) if keep else {})
+            if keep:
+                self.values.update(capture(step, keep, answer, self.rng))
         except StepFailed as exc:
             self._report(step, self.last_sent or Sent("GET", answer.url, {}), answer,
                          exc.reason)

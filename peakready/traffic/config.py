@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 import zoneinfo
 from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
 from peakready.traffic.sessions import DEFAULT_PATHS
-from peakready.units import Duration, Strict, parse_duration
+from peakready.units import Duration, Strict, parse_duration, regex_expr
 
 Format = Literal["auto", "combined", "jsonl", "csvlog", "cloudflare", "cloudfront", "ga4",
                  "shopify", "curve"]
@@ -67,12 +66,7 @@ class FlowPaths(Strict):
     @field_validator("browse", "cart", "checkout", "wallet")
     @classmethod
     def _regex(cls, v: list[str]) -> list[str]:
-        for rx in v:
-            try:
-                re.compile(rx)
-            except re.error as exc:
-                raise ValueError(f"bad regular expression {rx!r}: {exc}") from None
-        return v
+        return [regex_expr(rx) for rx in v]
 
 
 class Traffic(Strict):
