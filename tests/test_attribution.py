@@ -102,7 +102,8 @@ def _closed_port() -> int:
 @pytest.mark.parametrize(("url", "orders", "data", "status", "code"), [
     ("", [], {}, Status.SKIP, "no-campaign-orders"),
     ("", [order("1", None)], {}, Status.SKIP, "no-campaign-orders"),
-    ("", [order("1", "bf-mia")], {"target": {"base_url": "http://127.0.0.1:9"}, "promo": None},
+    ("", [order("1", "bf-mia")], {"target": {"base_url": "http://127.0.0.1:9"}, "promo": None,
+                                  "shop": None},
      Status.SKIP, "no-attribution-source"),
     (None, [order("1", "bf-mia")], {}, Status.ERROR, "attribution-not-evaluated"),
 ])

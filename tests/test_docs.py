@@ -96,7 +96,7 @@ def test_reference_lists_every_key_the_schema_has() -> None:
     ("traffic", "format", "`ga4`"),
     ("links", "analytics_tag", r"\bG-[A-Z0-9]{4,}\b\|\bGTM"),  # a pipe escaped in a table
     ("slos", "steps", "`{'*': {p95_ms: 1000"),
-    ("promo", "adapter", "one of `demo`, `shopify`, `declarative`"),
+    ("promo", "cart_value", "> 0 | `80`"),
     ("email", "domains", "**required**"),
     ("target", "base_url", "**required**"),
 ])

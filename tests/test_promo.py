@@ -22,9 +22,9 @@ from peakready.checks.runner import run_checks
 from peakready.demo.server import DemoShop
 from peakready.findings import Status
 from peakready.scenario.model import Scenario
-from peakready.shops import MutationRefused, Totals
+from peakready.shops import MutationRefused, Totals, profiles
+from peakready.shops.adapter import make_shop
 from peakready.shops.config import CodeExpectation
-from peakready.shops.engine import make_shop
 from tests.support.cases import cases
 from tests.support.scenarios import demo_data
 
@@ -51,9 +51,10 @@ def scenario_for(case: dict[str, Any]) -> Scenario:
         if "window" in exp:
             exp = {**exp, "window": {k: _when(v, now) for k, v in exp["window"].items()}}
         codes[code] = exp
-    section = {"adapter": case.get("adapter", "demo"), "codes": codes,
-               "stacking": case.get("stacking", []), "rejected": case.get("rejected", [])}
+    section = {"codes": codes, "stacking": case.get("stacking", []),
+               "rejected": case.get("rejected", [])}
     data = demo_data(promo=section, campaigns=case.get("campaigns", []))
+    data["shop"] = {"preset": case.get("preset", "demo")}
     data["target"]["mutations"] = case.get("mutations", False)
     return Scenario.model_validate(data)
 
@@ -141,9 +142,10 @@ def test_no_check_places_an_order_without_mutations() -> None:
     with DemoShop() as shop, requests.Session() as http:
         ctx = CheckContext(scenario=scenario, http=http, base_url=shop.url)
         findings = run_checks(ALL, ctx, Phase.PRE)
-        adapter = make_shop(scenario.promo, http, shop.url, mutations=scenario.target.mutations)
+        adapter = make_shop(profiles.load("demo"), http, shop.url,
+                            mutations=scenario.target.mutations)
         with pytest.raises(MutationRefused, match=r"target\.mutations"):
-            adapter.start_checkout(adapter.new_cart())
+            adapter.checkout(adapter.new_cart())
         assert _orders(shop.url) == 0
         assert _used(shop.url, "DOORBUSTER") == 0
     codes = {(f.check, f.subject): f.code for f in findings}

@@ -12,8 +12,8 @@ import yaml
 
 from peakready.errors import BadInput
 from peakready.scenario.load import parse_scenario
+from peakready.shops import profiles
 from peakready.shops.config import Window
-from peakready.shops.presets import DEMO
 from tests.support.scenarios import demo_data
 
 BERLIN = zoneinfo.ZoneInfo("Europe/Berlin")
@@ -25,10 +25,10 @@ def _problems(data: dict[str, Any]) -> list[str]:
     return exc.value.problems
 
 
-def _declarative(**changes: Any) -> dict[str, Any]:
-    config = DEMO.model_dump(mode="json", exclude_none=True)
-    config.update(changes)
-    return {"adapter": "declarative", "declarative": config}
+def _demo_profile(**changes: Any) -> dict[str, Any]:
+    doc = yaml.safe_load(profiles.source("demo"))
+    doc.update(changes)
+    return doc
 
 
 @pytest.mark.parametrize(("promo", "expected"), [
@@ -54,33 +54,14 @@ def _declarative(**changes: Any) -> dict[str, Any]:
      "promo.race.concurrency: must be <= 100"),
     ({"attribution": {"max_missing_rate": 2}},
      "promo.attribution.max_missing_rate: must be <= 1"),
-    ({"adapter": "magento"}, "promo.adapter"),
-    ({"adapter": "declarative"}, "needs a `declarative:` block"),
-    ({"adapter": "demo", "declarative": DEMO.model_dump(mode="json", exclude_none=True)},
-     "only read with adapter: declarative"),
+    ({"adapter": "shopify"}, "promo.adapter is gone"),
+    ({"adapter": "declarative", "declarative": {"products": {}}},
+     "Write `shop: {preset: NAME}` at the top level"),
+    ({"declarative": {"products": {}}}, "promo.declarative is gone"),
     ({"carts": 3}, "promo.carts: unknown key"),
-    (_declarative(cart={"path": "https://evil.example/cart"}),
-     "promo.declarative.cart.path: must be a path on the target"),
-    (_declarative(apply_code={"method": "POST", "path": "/c", "body": {"c": "{coupon}"}}),
-     "apply_code: unknown placeholder {coupon}; available: code"),
-    (_declarative(checkout=[{"method": "POST", "path": "/pay/{checkout}"}]),
-     "checkout[0]: unknown placeholder {checkout}"),
-    (_declarative(cart_fields={"subtotal": "a", "total": "b", "codes": "c["}),
-     "not a JMESPath expression"),
-    (_declarative(attribution={"path": "/a", "items": "orders", "fields": {"order_id": "id"}}),
-     "attribution.fields: missing utm_source"),
-    (_declarative(products={"path": "/p", "items": "p", "fields": {"id": "id", "price": "p",
-                                                                  "colour": "c"}}),
-     "unknown field 'colour'"),
-    (_declarative(order=None), "checkout needs `order:`"),
-    (_declarative(cart={"path": "/cart", "headers": {"Authorization": "Bearer $TOKEN"}}),
-     "write secrets as ${ENV_NAME}"),
 ])
 def test_promo_section_problems_name_their_place(promo: dict[str, Any], expected: str) -> None:
-    data = demo_data(promo=promo)
-    if promo.get("declarative", {}).get("order", 1) is None:
-        data["promo"]["declarative"].pop("order")
-    problems = _problems(data)
+    problems = _problems(demo_data(promo=promo))
     assert any(expected in p for p in problems), problems
     assert all(p.startswith("s.yaml:") for p in problems), problems
 
@@ -117,3 +98,61 @@ def test_window_is_read_in_the_shops_zone(start: Any, end: Any, utc_start: str,
     a, b = Window(start=start, end=end).bounds(BERLIN)
     assert a.astimezone(dt.UTC).isoformat(timespec="minutes") == utc_start + "+00:00"
     assert b.astimezone(dt.UTC).isoformat(timespec="minutes") == utc_end + "+00:00"
+
+
+PROMO = {"codes": {"MIA20": {"kind": "percent", "value": 20}}}
+
+
+@pytest.mark.parametrize(("profile", "expected"), [
+    (_demo_profile(catalog={"request": {"path": "/p"}, "items": {"json": "p"},
+                            "fields": {"viewed": {"json": "slug"}}}),
+     "catalog.fields: give price"),
+    (_demo_profile(catalog={"request": {"path": "/p"}, "items": {"json": "p"},
+                            "fields": {"price": {"json": "price"}}}),
+     "the value(s) `cart:add` needs"),
+    (_demo_profile(catalog={"request": {"path": "/p"}, "items": {"css": "li", "attr": "x"},
+                            "fields": {"price": {"json": "p"}, "sku": {"json": "s"}}}),
+     "without `attr`"),
+    (_demo_profile(catalog={"request": {"path": "/p"}, "items": {"header": "X"},
+                            "fields": {"price": {"json": "p"}, "sku": {"json": "s"}}}),
+     "items: a JMESPath"),
+    (_demo_profile(currency=None), "currency: needed to read prices in minor units"),
+    (_demo_profile(totals={"request": {"path": "/cart"},
+                           "capture": {"subtotal": {"json": "s"}}}), "totals: capture total"),
+    (_demo_profile(code_info={"request": {"path": "/c"}, "items": {"json": "c"},
+                              "fields": {"used": {"json": "u"}}}), "code_info.fields: give code"),
+    (_demo_profile(attribution={"request": {"path": "/a", "headers": {"A": "Bearer $T"}},
+                                "items": {"json": "o"}, "fields": {"order_id": {"json": "i"}}}),
+     "secrets are ${ENV_NAME}"),
+    (_demo_profile(totals={"request": {"path": "/cart"}, "capture": {
+        "subtotal": {"json": "s"}, "total": {"json": "t["}}}), "not a JMESPath expression"),
+])
+def test_profile_check_sources_name_their_place(tmp_path: Any, profile: dict[str, Any],
+                                                expected: str) -> None:
+    (tmp_path / "p.yaml").write_text(yaml.safe_dump(profile), encoding="utf-8")
+    data = demo_data(promo=PROMO)
+    data["shop"] = {"profile": "p.yaml"}
+    with pytest.raises(BadInput) as exc:
+        parse_scenario(yaml.safe_dump(data), "s.yaml", base=tmp_path)
+    problems = exc.value.problems
+    assert any(expected in p and "p.yaml" in p for p in problems), problems
+
+
+def test_promo_checks_need_a_profile_that_reads_carts(tmp_path: Any) -> None:
+    """validate says what is missing, before anything is sent; a shop without a
+    profile, or one for landings only, can still turn the promo checks off."""
+    data = demo_data(promo=PROMO, target={"base_url": "http://127.0.0.1:9"})
+    data["flows"] = [{"name": "landing", "kind": "bounce", "weight": 1}]
+    data.pop("shop")
+    problems = _problems(data)
+    assert any("promo (promo.codes, promo.race): the promo checks read the shop's carts "
+               "through its profile: add `shop: {preset: NAME}`" in p for p in problems), problems
+    landings = {"name": "landings", "steps": {}}
+    (tmp_path / "landings.yaml").write_text(yaml.safe_dump(landings), encoding="utf-8")
+    data["shop"] = {"profile": "landings.yaml"}
+    with pytest.raises(BadInput) as exc:
+        parse_scenario(yaml.safe_dump(data), "s.yaml", base=tmp_path)
+    assert any("has no catalog, totals, steps.cart:add, steps.checkout:promo" in p
+               for p in exc.value.problems), exc.value.problems
+    data["checks"] = {"promo.codes": {"level": "off"}, "promo.race": {"level": "off"}}
+    parse_scenario(yaml.safe_dump(data), "s.yaml", base=tmp_path)

@@ -33,13 +33,15 @@ def test_validates(path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert f"{path}: ok" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize(("name", "adapter", "history_format"), [
+@pytest.mark.parametrize(("name", "profile", "history_format"), [
     ("shopify-store.yaml", "shopify", "ga4"),
-    ("rest-storefront.yaml", "declarative", "combined"),
+    ("rest-storefront.yaml", "rest-storefront", "combined"),
 ])
-def test_starting_point_shape(name: str, adapter: str, history_format: str) -> None:
+def test_starting_point_shape(name: str, profile: str, history_format: str) -> None:
     scenario = load_scenario(ROOT / "scenarios" / name)
-    assert scenario.promo is not None and scenario.promo.adapter == adapter
+    shop = scenario.shop_profile()
+    assert scenario.promo is not None and shop is not None and shop.name == profile
+    assert not shop.can_read_carts()  # the promo checks can build carts on it
     assert scenario.traffic is not None and scenario.traffic.format == history_format
     assert (ROOT / "scenarios" / scenario.traffic.history).is_file()
     assert not scenario.target.is_demo and scenario.target.allowed_hosts

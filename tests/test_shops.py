@@ -1,5 +1,6 @@
-"""Shop adapters against the demo storefront process (its native JSON API and
-its Shopify-style AJAX API), the declarative adapter from a scenario file,
+"""The checks' shop through a profile, against the demo storefront process
+(its native JSON API through the `demo` preset, the same preset from a
+profile file, and its Shopify-style AJAX API through the `shopify` preset),
 and the money and cart-building helpers they rest on."""
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ from typing import Any, ClassVar
 
 import pytest
 import requests
-import yaml
 from peakready.checks.check import CheckContext
 from peakready.checks.promo import codes as promo
 
@@ -23,30 +23,36 @@ from peakready.scenario.model import Scenario
 from peakready.shops import (
     MutationRefused,
     Product,
-    Shop,
     ShopError,
     Unsupported,
+    carries,
     carts,
-    checkout,
     money,
+    profiles,
 )
-from peakready.shops.engine import make_shop
-from peakready.shops.presets import DEMO
+from peakready.shops.adapter import ProfileShop, make_shop
 from tests.support.scenarios import demo_data, write_scenario
 
-ADAPTERS = ["demo", "shopify", "declarative"]
+PROFILES = ["demo", "shopify", "file"]
 
 
-def adapter(name: str, url: str, mutations: bool = False) -> Shop:
-    section: dict[str, Any] = {"adapter": name}
-    if name == "declarative":  # the demo preset, written out as a scenario would
-        section["declarative"] = yaml.safe_load(yaml.safe_dump(
-            DEMO.model_dump(mode="json", exclude_none=True)))
-    data = demo_data(promo=section)
+@pytest.fixture(scope="module")
+def demo_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo preset copied into a file of the user's, as the README says to start."""
+    path = tmp_path_factory.mktemp("profile") / "my-shop.yaml"
+    path.write_text(profiles.source("demo"), encoding="utf-8")
+    return path
+
+
+def adapter(name: str, url: str, mutations: bool = False, *,
+            file: Path | None = None) -> ProfileShop:
+    data = demo_data()
     data["target"]["mutations"] = mutations
+    data["shop"] = {"profile": str(file)} if name == "file" else {"preset": name}
     scenario = Scenario.model_validate(data)
-    return make_shop(scenario.promo, requests.Session(), url,
-                     mutations=scenario.target.mutations)
+    profile = scenario.shop_profile()
+    assert profile is not None
+    return make_shop(profile, requests.Session(), url, mutations=scenario.target.mutations)
 
 
 @pytest.mark.parametrize(("currency", "value", "minor", "major"), [
@@ -100,9 +106,9 @@ def test_smallest_cart_is_the_cheapest_priced_item() -> None:
     assert plan is not None and plan.lines == (("a", 1),)
 
 
-@pytest.mark.parametrize("name", ADAPTERS)
-def test_cart_and_codes(shop: DemoShop, name: str) -> None:
-    s = adapter(name, shop.url)
+@pytest.mark.parametrize("name", PROFILES)
+def test_cart_and_codes(shop: DemoShop, name: str, demo_file: Path) -> None:
+    s = adapter(name, shop.url, file=demo_file)
     catalog = s.catalog()
     assert len(catalog) == 40 and s.currency() == "EUR"
     cheapest = min(catalog, key=lambda p: p.price)
@@ -120,24 +126,24 @@ def test_cart_and_codes(shop: DemoShop, name: str) -> None:
     assert s.totals(other).codes == () and s.totals(cart).codes == ("MIA20",)
 
 
-@pytest.mark.parametrize("name", ADAPTERS)
-def test_checkout_needs_mutations(shop: DemoShop, name: str) -> None:
-    s = adapter(name, shop.url, mutations=False)
+@pytest.mark.parametrize("name", PROFILES)
+def test_checkout_needs_mutations(shop: DemoShop, name: str, demo_file: Path) -> None:
+    s = adapter(name, shop.url, mutations=False, file=demo_file)
     before = requests.get(f"{shop.url}/api/orders/count", timeout=5).json()["orders"]
     cart = s.new_cart()
     s.add_item(cart, s.catalog()[0].id, 1)
     with pytest.raises(MutationRefused, match=r"target\.mutations"):
-        checkout(s, cart)
+        s.checkout(cart)
     assert requests.get(f"{shop.url}/api/orders/count", timeout=5).json()["orders"] == before
 
 
-@pytest.mark.parametrize("name", ["demo", "declarative"])
-def test_checkout_code_info_and_attribution(shop: DemoShop, name: str) -> None:
-    s = adapter(name, shop.url, mutations=True)
+@pytest.mark.parametrize("name", ["demo", "file"])
+def test_checkout_code_info_and_attribution(shop: DemoShop, name: str, demo_file: Path) -> None:
+    s = adapter(name, shop.url, mutations=True, file=demo_file)
     cart = s.new_cart()
     s.add_item(cart, s.catalog()[5].id, 2)
     assert s.apply_code(cart, "NOAH15").accepted
-    order = checkout(s, cart)
+    order = s.checkout(cart)
     assert order.ok and order.codes == ("NOAH15",), order
     assert order.order_id is not None
     info = s.code_info("doorbuster")
@@ -150,26 +156,52 @@ def test_checkout_code_info_and_attribution(shop: DemoShop, name: str) -> None:
     assert records[order.order_id].codes == ("NOAH15",)
 
 
+def test_checkout_with_the_code_entered_on_the_way(shop: DemoShop) -> None:
+    """The race probe's checkout: the code entered where the promo flow enters
+    it; a refused code is the shop's message, and the order goes on without it."""
+    s = adapter("demo", shop.url, mutations=True)
+    product = s.catalog()[3]
+    cart = s.new_cart()
+    s.add_item(cart, product.id, 1)
+    order = s.checkout(cart, "noah15")
+    assert order.ok and carries(order.codes, "NOAH15") and order.refused is None
+    cart = s.new_cart()
+    s.add_item(cart, product.id, 1)
+    order = s.checkout(cart, "SUMMER15")
+    assert order.ok and order.codes == ()
+    assert order.refused == "The code SUMMER15 has expired."
+
+
+@pytest.mark.parametrize(("codes", "code", "carried"), [
+    (("MIA20",), "mia20", True), (("Voucher MIA20",), "MIA20", True),
+    (("MIA200",), "MIA20", False), (("Voucher MIA20-X",), "MIA20", False), ((), "MIA20", False),
+])
+def test_an_order_carries_a_code_as_a_whole_word(codes: tuple[str, ...], code: str,
+                                                 carried: bool) -> None:
+    assert carries(codes, code) is carried
+
+
 def test_shopify_has_no_checkout_code_info_or_attribution(shop: DemoShop) -> None:
     s = adapter("shopify", shop.url, mutations=True)
     assert not s.can_checkout
-    with pytest.raises(Unsupported, match="checkout"):
-        s.start_checkout(s.new_cart())
+    with pytest.raises(Unsupported, match="cannot place an order"):
+        s.checkout(s.new_cart())
     with pytest.raises(Unsupported):
         s.code_info("MIA20")
     with pytest.raises(Unsupported):
         s.attribution(["1"])
 
 
-def test_declarative_adapter_from_a_scenario_file(shop: DemoShop, tmp_path: Path) -> None:
-    """The demo preset, written into a scenario file, drives the promo check the same way."""
-    section = {"adapter": "declarative",
-               "declarative": DEMO.model_dump(mode="json", exclude_none=True),
-               "codes": {"MIA20": {"kind": "percent", "value": 20},
+def test_promo_check_from_a_profile_file(shop: DemoShop, tmp_path: Path) -> None:
+    """The demo preset, copied to a file beside the scenario, drives the promo
+    check the same way."""
+    (tmp_path / "my-shop.yaml").write_text(profiles.source("demo"), encoding="utf-8")
+    section = {"codes": {"MIA20": {"kind": "percent", "value": 20},
                          "LENA10": {"kind": "fixed", "value": 10, "min_spend": 60}},
                "stacking": [{"codes": ["STACK5", "STACK10"], "stacks": False}]}
-    path = write_scenario(tmp_path / "s.yaml", demo_data(promo=section, campaigns=[]))
-    scenario = load_scenario(path)
+    data = demo_data(promo=section, campaigns=[])
+    data["shop"] = {"profile": "my-shop.yaml"}
+    scenario = load_scenario(write_scenario(tmp_path / "s.yaml", data))
     with requests.Session() as http:
         findings = list(promo.run(CheckContext(scenario=scenario, http=http,
                                                base_url=shop.url)))
@@ -204,9 +236,9 @@ def test_redirects_off_the_target_are_never_followed() -> None:
     for server in (elsewhere, shop):
         threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
-        s = adapter("shopify", f"http://127.0.0.1:{shop.server_port}")
-        with pytest.raises(ShopError, match="redirected off the target"):
-            s.apply_code(s.new_cart(), "MIA20")
+        s = adapter("demo", f"http://127.0.0.1:{shop.server_port}")
+        with pytest.raises(ShopError, match="redirected to another host"):
+            s.catalog()
         assert shop.RequestHandlerClass.hits == 1  # type: ignore[attr-defined]
         assert elsewhere.RequestHandlerClass.hits == 0  # type: ignore[attr-defined]
     finally:
@@ -219,7 +251,7 @@ def test_unreachable_shop_is_a_shop_error() -> None:
     with DemoShop() as running:
         url = running.url
     s = adapter("demo", url)  # the process is gone: connection refused
-    with pytest.raises(ShopError, match="ConnectionError"):
+    with pytest.raises(ShopError, match="no answer: ConnectionError"):
         s.catalog()
 
 
@@ -243,24 +275,27 @@ class _Backoffice(BaseHTTPRequestHandler):
         pass
 
 
-def test_declarative_headers_read_secrets_from_the_environment(
+def test_profile_headers_read_secrets_from_the_environment(
         monkeypatch: pytest.MonkeyPatch) -> None:
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Backoffice)
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    config = DEMO.model_dump(mode="json", exclude_none=True)
-    config["attribution"] = {
-        "path": "/orders", "items": "orders",
-        "headers": {"Authorization": "Bearer ${PR_TEST_SHOP_TOKEN}"},
-        "fields": {"order_id": "id", "utm_source": "src", "utm_medium": "med",
-                   "utm_campaign": "camp", "codes": "codes"}}
-    data = demo_data(promo={"adapter": "declarative", "declarative": config})
-    scenario = Scenario.model_validate(data)
+    data = demo_data()
+    data["shop"] = {"preset": "demo"}
+    profile = Scenario.model_validate(data).shop_profile()
+    assert profile is not None
+    secret = {"Authorization": "Bearer ${PR_TEST_SHOP_TOKEN}"}
+    profile = profile.model_validate({**profile.model_dump(by_alias=True, exclude_none=True),
+                                      "attribution": {
+        "request": {"path": "/orders", "headers": secret},
+        "items": {"json": "orders"},
+        "fields": {"order_id": {"json": "id"}, "utm_source": {"json": "src"},
+                   "utm_medium": {"json": "med"}, "utm_campaign": {"json": "camp"},
+                   "codes": {"json": "codes", "pick": "all"}}}})
     url = f"http://127.0.0.1:{server.server_port}"
     try:
-        s = make_shop(scenario.promo, requests.Session(), url,
-                      mutations=scenario.target.mutations)
+        s = make_shop(profile, requests.Session(), url, mutations=False)
         monkeypatch.delenv("PR_TEST_SHOP_TOKEN", raising=False)
-        with pytest.raises(ShopError, match="PR_TEST_SHOP_TOKEN is not set"):
+        with pytest.raises(ShopError, match=r"\$\{PR_TEST_SHOP_TOKEN\} \(environment variable\)"):
             s.attribution(["7"])
         monkeypatch.setenv("PR_TEST_SHOP_TOKEN", "wrong-t0ken")
         with pytest.raises(ShopError, match="HTTP 401") as refused:
@@ -273,4 +308,4 @@ def test_declarative_headers_read_secrets_from_the_environment(
     finally:
         server.shutdown()
         server.server_close()
-    assert "s3cret" not in scenario.model_dump_json()  # the scenario holds only the name
+    assert "s3cret" not in profile.model_dump_json()  # the profile holds only the name

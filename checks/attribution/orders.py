@@ -34,8 +34,8 @@ from peakready.checks.check import Check, CheckContext, Need, Phase
 from peakready.findings import Finding, Status
 from peakready.scenario.model import Campaign
 from peakready.shops import ShopError
+from peakready.shops.adapter import codes_of, make_shop
 from peakready.shops.config import AttributionPolicy
-from peakready.shops.engine import codes_of, make_shop
 
 UTMS = ("utm_source", "utm_medium", "utm_campaign")
 SAMPLE = 10  # order ids listed per kind of problem
@@ -55,10 +55,13 @@ def run(ctx: CheckContext) -> Iterator[Finding]:
     load, scenario = ctx.load, ctx.the_scenario
     assert ctx.http is not None
     assert load is not None  # Need.LOAD_RESULT: the runner checked
-    if scenario.promo is None and not scenario.target.is_demo:
+    profile = scenario.shop_profile()
+    if profile is None or profile.attribution is None:
         yield CHECK.finding("attribution", Status.SKIP, "no-attribution-source",
-                            "no attribution source: set promo.adapter (and its attribution "
-                            "endpoint) to check it")
+                            "no attribution source: the shop profile "
+                            + (f"{profile.name!r} has no `attribution:` " if profile else
+                               "is missing (`shop:`) ")
+                            + "(a request listing orders with their UTMs)")
         return
     campaigns = {c.name: c for c in scenario.campaigns}
     orders = [o for o in load.orders if o.campaign in campaigns]
@@ -66,15 +69,15 @@ def run(ctx: CheckContext) -> Iterator[Finding]:
         yield CHECK.finding("attribution", Status.SKIP, "no-campaign-orders",
                             "the replay placed no orders through a campaign link")
         return
-    shop = make_shop(scenario.promo, ctx.http, ctx.base_url or scenario.target.base_url,
+    shop = make_shop(profile, ctx.http, ctx.base_url or scenario.target.base_url,
                      mutations=scenario.target.mutations, timeout=ctx.timeout)
     try:
         records = shop.attribution([o.order_id for o in orders])
     except ShopError as exc:
         yield CHECK.finding("attribution", Status.ERROR, "attribution-not-evaluated",
                             f"could not read the attribution source: {exc}"[:500],
-                            remediation="Check the target is up and promo.adapter points at "
-                                        "its attribution source.")
+                            remediation="Check the target is up and the shop profile's "
+                                        "`attribution:` request reads its attribution records.")
         return
     missing: list[str] = []
     wrong: list[dict[str, Any]] = []

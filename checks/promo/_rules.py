@@ -11,10 +11,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from peakready.checks.check import Check
+from peakready.checks.check import Check, CheckContext
 
+from peakready.errors import BadInput
 from peakready.findings import Finding, Status
 from peakready.shops import Applied, Product, Shop, ShopError, Totals, Unsupported, carts
+from peakready.shops.adapter import ProfileShop, make_shop
 from peakready.shops.carts import CartPlan
 from peakready.shops.config import CodeExpectation
 from peakready.shops.money import fmt, is_rounded, minor_unit, round_minor
@@ -25,8 +27,26 @@ EDGE = dt.timedelta(hours=24)  # a code ending this close after the campaign end
 def could_not(check: Check, subject: str, exc: Exception) -> Finding:
     return check.finding(subject, Status.ERROR, "shop-not-evaluated",
                          f"could not evaluate: {exc}"[:500],
-                         remediation="Make sure the target is up and the adapter's endpoints "
-                                     "match the shop (promo.adapter), then re-run.")
+                         remediation="Make sure the target is up and its shop profile fits "
+                                     "it (`peakready shop try SCENARIO` shows each step), "
+                                     "then re-run.")
+
+
+def shop_for(check: Check, ctx: CheckContext) -> tuple[ProfileShop | None, Finding | None]:
+    """The scenario's shop through its profile, or the finding saying why not."""
+    sc = ctx.the_scenario
+    assert ctx.http is not None
+    try:
+        profile = sc.shop_profile()
+    except BadInput as exc:
+        return None, could_not(check, "shop", exc)
+    if profile is None:
+        return None, check.finding(
+            "shop", Status.ERROR, "shop-not-evaluated", "the scenario has no shop profile, "
+            "so the shop's carts cannot be read", remediation="Add `shop: {preset: NAME}` "
+            "(or `profile: FILE`) describing the target shop.")
+    return make_shop(profile, ctx.http, ctx.base_url or sc.target.base_url,
+                     mutations=sc.target.mutations, timeout=ctx.timeout), None
 
 
 def human(delta: dt.timedelta) -> str:

@@ -40,9 +40,8 @@ from peakready.checks.check import Check, CheckContext, Need
 from peakready.checks.promo import _rules as R
 
 from peakready.findings import Finding, Status
-from peakready.shops import ShopError, Unsupported, checkout
+from peakready.shops import ShopError, Unsupported
 from peakready.shops.config import CodeExpectation, StackRule
-from peakready.shops.engine import make_shop
 
 
 def _codes(ctx: CheckContext) -> dict[str, CodeExpectation | None]:
@@ -58,9 +57,11 @@ def _codes(ctx: CheckContext) -> dict[str, CodeExpectation | None]:
 def run(ctx: CheckContext) -> Iterator[Finding]:
     promo = ctx.the_scenario.promo
     assert promo is not None and ctx.http is not None
-    sc = ctx.the_scenario
-    shop = make_shop(sc.promo, ctx.http, ctx.base_url or sc.target.base_url,
-                     mutations=sc.target.mutations, timeout=ctx.timeout)
+    shop, problem = R.shop_for(CHECK, ctx)
+    if shop is None:
+        assert problem is not None
+        yield problem
+        return
     try:
         products = shop.catalog()
         currency = shop.currency()
@@ -122,7 +123,11 @@ def _stacking(p: R.Probe, rule: StackRule, expectations: dict[str, CodeExpectati
             return
         two = p.shop.apply_code(cart, second)
         totals = two.totals or p.shop.totals(cart)
-        both = totals.has(first) and totals.has(second)
+        if p.shop.reads_codes:
+            both = totals.has(first) and totals.has(second)
+        else:  # the cart does not list codes: both apply when the second adds a discount
+            both = two.accepted and one.totals is not None and \
+                totals.discount > one.totals.discount
         ev = {"order": [first, second], "second": p.answer(two), "cart": totals.evidence()}
         if both != rule.stacks:
             said = (f"both apply ({p.money(totals.discount)} off)" if both else
@@ -158,7 +163,7 @@ def _dead(p: R.Probe, subject: str, code: str, cart_value: Decimal) -> Iterator[
                         f"{why} (checkout not tried: target.mutations is false)", ev)
         return
     try:
-        order = checkout(p.shop, cart)
+        order = p.shop.checkout(cart)
     except Unsupported as exc:
         yield p.finding(subject, Status.PASS, "promo-dead-code-refused",
                         f"{why} (checkout not tried: {exc})", ev)
@@ -166,8 +171,10 @@ def _dead(p: R.Probe, subject: str, code: str, cart_value: Decimal) -> Iterator[
     ev["checkout"] = {"status": order.status, "order_id": order.order_id,
                       "message": order.message}
     if not order.ok:
+        ev["checkout"]["step"] = order.step
         yield p.fail(subject, "promo-checkout-blocked", f"after {code} was refused, the "
-                     f"checkout failed: {order.message or f'HTTP {order.status}'}", ev,
+                     f"checkout failed at {order.step}: {order.message or f'HTTP {order.status}'}",
+                     ev,
                      "A refused code must leave the cart usable: clear it from the checkout "
                      "instead of blocking payment.")
         return

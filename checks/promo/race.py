@@ -1,11 +1,17 @@
 """Usage-limit race probe (opt-in): does a limited code hold its limit when
-many shoppers pay at the same instant?
+many shoppers check out with it at the same instant?
 
 What it checks: with ``promo.race`` set and ``target.mutations: true``, it
-fills M carts (``concurrency``) with the code, takes each through checkout
-up to the last step, then releases all M payments at once. The code has N
-redemptions left (read from the shop, or ``limit``), N < M. More than N
-orders carrying the code fails, with the numbers as evidence.
+fills M carts (``concurrency``) through the shop profile, then releases M
+whole checkouts at once, each entering the code where the promo flow does
+(``checkout:promo``) and going on to payment. The code has N redemptions
+left (read from the shop's ``code_info``, or ``limit``), N < M. Wherever the
+shop commits a redemption -- when the code is entered, when payment starts,
+when the order is placed -- only the orders count: more than N orders
+carrying the code (``order_codes``, captured by ``checkout:pay``) fails,
+with the numbers as evidence. Carts refused the code on the way are listed
+with the shop's message; that is how a shop that reserves codes early holds
+its limit.
 
 Why it matters: "first 100 orders get 40 % off" at midnight on Black Friday.
 A shop that checks the count, places the order and only then increments it,
@@ -29,11 +35,12 @@ from collections.abc import Iterator
 from typing import Any
 
 from peakready.checks.check import Check, CheckContext, Need
+from peakready.checks.promo import _rules as R
 
 from peakready.findings import Finding, Status
-from peakready.shops import CheckoutResult, PendingCheckout, Shop, ShopError, Unsupported
+from peakready.flows import CHECKOUT_PAY
+from peakready.shops import Cart, CheckoutResult, Shop, ShopError, Unsupported, carries
 from peakready.shops.carts import at_least
-from peakready.shops.engine import make_shop
 
 
 def _remaining(shop: Shop, code: str, limit: int | None) -> tuple[int | None, dict[str, Any]]:
@@ -49,25 +56,26 @@ def _remaining(shop: Shop, code: str, limit: int | None) -> tuple[int | None, di
                   "scenario_limit": limit}
 
 
-def _fire(shop: Shop, pending: list[PendingCheckout],
+def _fire(shop: Shop, carts: list[Cart], code: str,
           timeout: float) -> list[CheckoutResult | Exception]:
-    """Release every last checkout step at once; results in order, errors kept."""
-    results: list[CheckoutResult | Exception] = [RuntimeError("not run")] * len(pending)
-    barrier = threading.Barrier(len(pending), timeout=timeout)
+    """Release every checkout at once, code entered on the way; results in
+    order, errors kept."""
+    results: list[CheckoutResult | Exception] = [RuntimeError("not run")] * len(carts)
+    barrier = threading.Barrier(len(carts), timeout=timeout)
 
-    def pay(i: int) -> None:
+    def go(i: int) -> None:
         try:
             barrier.wait()
-            results[i] = shop.finish_checkout(pending[i])
+            results[i] = shop.checkout(carts[i], code)
         except (ShopError, threading.BrokenBarrierError) as exc:
             results[i] = exc
 
-    threads = [threading.Thread(target=pay, args=(i,), name=f"race-{i}")
-               for i in range(len(pending))]
+    threads = [threading.Thread(target=go, args=(i,), name=f"race-{i}")
+               for i in range(len(carts))]
     for t in threads:
         t.start()
     for t in threads:
-        t.join(timeout * 3)
+        t.join(timeout * 10)
     return results
 
 
@@ -80,28 +88,47 @@ def run(ctx: CheckContext) -> Iterator[Finding]:
                             "opt-in: set promo.race to probe a usage-limited code")
         return
     code = race.code
-    sc = ctx.the_scenario
-    shop = make_shop(sc.promo, ctx.http, ctx.base_url or sc.target.base_url,
-                     mutations=sc.target.mutations, timeout=ctx.timeout)
-    if not shop.mutations:
+    if not ctx.the_scenario.target.mutations:
         yield CHECK.finding(
             code, Status.SKIP, "mutations-not-allowed",
             "not run: the probe places orders and target.mutations is false",
             remediation="Set target.mutations: true only for a target you own (staging, test "
                         "payments), or remove promo.race.")
         return
+    shop, problem = R.shop_for(CHECK, ctx)
+    if shop is None:
+        assert problem is not None
+        yield problem
+        return
     if not shop.can_checkout:
+        missing = [s for s in shop.checkout_steps if s not in shop.profile.steps]
         yield CHECK.finding(code, Status.ERROR, "race-not-evaluated",
-                            f"not run: the {shop.name} adapter cannot complete a checkout",
-                            remediation="Use adapter: declarative with the shop's checkout "
-                                        "steps (on a target with test payments).")
+                            f"not run: the shop profile {shop.name!r} cannot place an order "
+                            f"(no {', '.join(missing)})", evidence={"notes": shop.profile.notes},
+                            remediation="Give the profile the checkout steps up to payment "
+                                        "(on a target with test payments).")
+        return
+    if not any("order_codes" in part.capture for part in
+               shop.profile.steps.get(CHECKOUT_PAY, [])):
+        yield CHECK.finding(code, Status.ERROR, "race-not-evaluated",
+                            f"not run: the shop profile {shop.name!r} does not read which codes "
+                            f"an order carries, and the probe judges by those orders",
+                            remediation=f"Capture `order_codes` in {CHECKOUT_PAY} (the "
+                                        "discounts the order confirmation lists).")
         return
     try:
         yield from _probe(ctx, shop, code, race.limit, race.concurrency)
     except (ShopError, Unsupported) as exc:
         yield CHECK.finding(code, Status.ERROR, "race-not-evaluated", f"could not evaluate: "
-                            f"{exc}"[:500], remediation="Check the target is up and the "
-                            "adapter can complete a checkout (promo.adapter).")
+                            f"{exc}"[:500], remediation="Check the target is up and its shop "
+                            "profile completes a checkout (`peakready shop try SCENARIO "
+                            "--flow promo_checkout`).")
+
+
+def _why(r: CheckoutResult | Exception) -> str:
+    if isinstance(r, CheckoutResult):
+        return f"{r.step}: {r.message or f'HTTP {r.status}'}"[:200]
+    return f"{type(r).__name__}: {r}"[:200]
 
 
 def _probe(ctx: CheckContext, shop: Shop, code: str, limit: int | None,
@@ -124,40 +151,41 @@ def _probe(ctx: CheckContext, shop: Shop, code: str, limit: int | None,
     plan = at_least(shop.catalog(), target)
     if plan is None:
         raise ShopError("the catalog cannot make a cart for the probe")
-    pending, refused = [], Counter[str]()
-    for _ in range(concurrency):
-        cart = plan.fill(shop)
-        applied = shop.apply_code(cart, code)
-        if applied.accepted:
-            pending.append(shop.start_checkout(cart))
-        else:
-            refused[applied.message or f"HTTP {applied.status}"] += 1
-    ev.update(limit=left, carts_with_code=len(pending), refused_at_cart=dict(refused))
-    if len(pending) <= left:
-        yield CHECK.finding(code, Status.ERROR, "race-not-evaluated",
-                            f"only {len(pending)} carts took the code, not more than the "
-                            f"{left} redemptions left, so nothing could race", evidence=ev)
-        return
-    results = _fire(shop, pending, ctx.timeout)
+    carts = [plan.fill(shop) for _ in range(concurrency)]
+    results = _fire(shop, carts, code, ctx.timeout)
     orders = [r for r in results if isinstance(r, CheckoutResult) and r.ok]
-    with_code = [r for r in orders if code.upper() in {c.upper() for c in r.codes}]
-    failed = Counter(str(r.message or f"HTTP {r.status}") if isinstance(r, CheckoutResult)
-                     else type(r).__name__ for r in results
+    with_code = [r for r in orders if carries(r.codes, code)]
+    refused = Counter(r.refused for r in results if isinstance(r, CheckoutResult) and r.refused)
+    failed = Counter(_why(r) for r in results
                      if not (isinstance(r, CheckoutResult) and r.ok))
-    ev.update(orders=len(orders), orders_with_code=len(with_code),
-              order_ids_with_code=[r.order_id for r in with_code], checkouts_refused=dict(failed))
+    ev.update(limit=left, cart=plan.evidence(), checkouts=len(carts), orders=len(orders),
+              orders_with_code=len(with_code),
+              order_ids_with_code=[r.order_id for r in with_code],
+              code_refused=dict(refused), checkouts_failed=dict(failed))
+    if not with_code:
+        said = (f"the shop refused it {sum(refused.values())} time(s)" if refused
+                else "none was told why")
+        yield CHECK.finding(code, Status.ERROR, "race-not-evaluated",
+                            f"no checkout placed an order with {code} ({said}; "
+                            f"{len(orders)} orders without it), so the race says nothing "
+                            f"about its limit", evidence=ev,
+                            remediation="Try the flow by hand (`peakready shop try SCENARIO "
+                                        "--flow promo_checkout`): the code must apply on the "
+                                        "probe's cart, and checkout:pay must capture "
+                                        "order_codes.")
+        return
     over = len(with_code) - left
     if over > 0:
         yield CHECK.finding(
             code, Status.FAIL, "race-over-redeemed",
-            f"{len(with_code)} of {len(pending)} simultaneous checkouts redeemed {code}, "
-            f"limited to {left}: {over} over the limit", evidence=ev,
+            f"{len(with_code)} of {len(carts)} simultaneous checkouts placed an order with "
+            f"{code}, limited to {left}: {over} over the limit", evidence=ev,
             remediation="Redeem atomically in the order's transaction (a conditional "
                         "UPDATE that refuses when the limit is reached), then re-run.")
         return
     yield CHECK.finding(code, Status.PASS, "race-limit-held",
-                        f"{len(with_code)} of {len(pending)} simultaneous checkouts redeemed "
-                        f"{code} (limit {left})", evidence=ev)
+                        f"{len(with_code)} of {len(carts)} simultaneous checkouts placed an "
+                        f"order with {code} (limit {left})", evidence=ev)
 
 
 CHECK = Check(id="promo.race", title="Usage-limited codes hold under a checkout race",

@@ -27,6 +27,7 @@ from pydantic import ValidationError
 
 from peakready.email.zonefile import load_zones
 from peakready.errors import BadInput
+from peakready.findings import Level
 from peakready.flows import ORDERING_FLOWS, FlowKind
 from peakready.links.linkset import read_csv
 from peakready.scenario.model import Scenario
@@ -153,7 +154,9 @@ def check_flows(scenario: Scenario, source: str) -> None:
     """Every flow can run on the shop's profile: it has each step the flow
     takes, every value a request needs is there by the time it is sent, and
     orders are placed only where ``target.mutations`` allows (the demo shop
-    allows them)."""
+    allows them). The promo checks (a ``promo:`` section whose checks are not
+    ``off``) need the profile's catalog, totals, ``cart:add`` and
+    ``checkout:promo``."""
     scenario = scenario.model_copy()
     scenario._source = Path(source) if source != "<scenario>" else None
     profile = scenario.shop_profile()
@@ -178,8 +181,30 @@ def check_flows(scenario: Scenario, source: str) -> None:
                 and not scenario.target.mutations):
             problems.append(f"{where}: places orders; set target.mutations: true only for a "
                             "shop you own, with test payments, or drop this flow")
+    problems += _promo_problems(scenario, profile, source)
     if problems:
-        raise BadInput(f"{source}: {len(problems)} flow(s) cannot run on this shop", problems)
+        raise BadInput(f"{source}: {len(problems)} flow(s) or check(s) cannot run on this "
+                       "shop", problems)
+
+
+PROMO_CHECKS = ("promo.codes", "promo.race")
+
+
+def _promo_problems(scenario: Scenario, profile: Profile | None, source: str) -> list[str]:
+    on = [c for c in PROMO_CHECKS if scenario.level_for(c, Level.ERROR) is not Level.OFF]
+    if scenario.promo is None or not on:
+        return []
+    where = f"{source}: promo ({', '.join(on)})"
+    if profile is None:
+        return [f"{where}: the promo checks read the shop's carts through its profile: add "
+                "`shop: {preset: NAME}` (or `profile: FILE`), or set "
+                + " and ".join(f"checks.{c}.level: off" for c in on)]
+    missing = profile.can_read_carts()
+    if missing:
+        return [f"{where}: the shop profile {profile.name!r} has no {', '.join(missing)}, "
+                "which the promo checks use to build carts and enter codes"
+                + (f" ({profile.notes})" if profile.notes else "")]
+    return []
 
 
 def unfed_values(profile: Profile, kind: FlowKind) -> list[str]:

@@ -1,17 +1,14 @@
-"""Target adapters: the small interface promo and attribution checks talk to
-a shop through, so one check works on any platform.
+"""What the promo and attribution checks ask of a shop, whatever it runs on.
 
-The interface (``Shop``): read the catalog, create a cart, add an item, apply
-a code, read the totals, start and finish a checkout, read a code's validity
-and usage, read the shop's attribution records. Three adapters ship, all as
-configurations of one HTTP engine (``engine.HttpShop``): ``demo`` (the demo
-storefront's JSON API), ``shopify`` (the Shopify AJAX cart API: ``/cart/add.js``,
-``/cart.js``, ``/discount/CODE``) and ``declarative`` (endpoints and JSON
-fields written in the scenario, for any other shop). Another kind of source
-(an analytics export, an admin API) only has to provide the same methods.
+The interface (``Shop``): read the catalog, start a cart, add an item, enter
+a code, read the totals, check out (with the campaign's code or without),
+read a code's validity and usage, read the shop's attribution records. One
+implementation ships, ``peakready.shops.adapter.ProfileShop``: it does each
+of these through the scenario's shop profile -- the same steps the load
+sends -- so a check works on any shop a profile describes.
 
-Safety: placing an order is a mutation; an adapter built for a target whose
-scenario does not set ``target.mutations: true`` refuses to start a checkout
+Safety: placing an order is a mutation; a shop built for a target whose
+scenario does not set ``target.mutations: true`` refuses to check out
 (``MutationRefused``) before it sends anything. Carts and codes are what any
 shopper does and are not refused.
 """
@@ -19,11 +16,10 @@ shopper does and are not refused.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Protocol
-
-import requests
 
 
 class ShopError(Exception):
@@ -31,7 +27,7 @@ class ShopError(Exception):
 
 
 class Unsupported(ShopError):
-    """This adapter cannot do that (e.g. a Shopify storefront has no checkout API)."""
+    """The shop's profile cannot do that (e.g. the shopify preset stops before payment)."""
 
 
 class MutationRefused(Exception):
@@ -40,8 +36,10 @@ class MutationRefused(Exception):
 
 @dataclass(frozen=True)
 class Product:
-    id: str
+    id: str  # what reports show
     price: Decimal
+    # the values `cart:add` needs for this product (a slug, an add-to-basket URL)
+    values: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
 
 @dataclass(frozen=True)
@@ -62,7 +60,17 @@ class Totals:
         return out
 
     def has(self, code: str) -> bool:
-        return code.strip().upper() in {c.upper() for c in self.codes}
+        return carries(self.codes, code)
+
+
+def carries(codes: tuple[str, ...] | list[str], code: str) -> bool:
+    """Whether a cart's or order's codes include ``code``: equal (any case), or
+    a whole word of an entry (a page that names the discount "Voucher MIA20")."""
+    want = code.strip().upper()
+    if not want:
+        return False
+    word = re.compile(rf"(?<![A-Z0-9_-]){re.escape(want)}(?![A-Z0-9_-])")
+    return any(c.strip().upper() == want or word.search(c.upper()) for c in codes)
 
 
 @dataclass(frozen=True)
@@ -80,8 +88,10 @@ class Applied:
 class CheckoutResult:
     status: int
     order_id: str | None = None
-    codes: tuple[str, ...] = ()
-    message: str | None = None
+    codes: tuple[str, ...] = ()  # the codes the order carries, as the shop shows them
+    message: str | None = None  # why it failed: the shop's message, or what went wrong
+    step: str | None = None  # the step that failed
+    refused: str | None = None  # the code was refused on the way (the shop's message)
 
     @property
     def ok(self) -> bool:
@@ -108,25 +118,18 @@ class AttributionRecord:
 
 @dataclass
 class Cart:
-    """One shopper's cart: its own cookies, and variables saved by checkout steps."""
+    """One shopper's cart: a shop session of its own (cookies, captured values)."""
 
-    session: requests.Session
-    vars: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass
-class PendingCheckout:
-    """A checkout with every step done but the last (the one that places the order)."""
-
-    cart: Cart
-    failed: CheckoutResult | None = None
+    session: Any  # peakready.shops.session.ShopSession
+    started: bool = False  # whether the profile's new_cart requests were sent
 
 
 class Shop(Protocol):
     name: str
-    messages: bool  # whether a rejected code comes with a message in the API answer
+    messages: bool  # whether a refused code comes with the shop's reason
     mutations: bool
-    can_checkout: bool  # whether the adapter knows the shop's checkout steps
+    can_checkout: bool  # whether the profile has the checkout steps up to payment
+    reads_codes: bool  # whether the shop's cart shows which codes it holds
 
     def catalog(self) -> list[Product]: ...
     def currency(self) -> str: ...
@@ -134,11 +137,6 @@ class Shop(Protocol):
     def add_item(self, cart: Cart, product_id: str, quantity: int) -> None: ...
     def apply_code(self, cart: Cart, code: str) -> Applied: ...
     def totals(self, cart: Cart) -> Totals: ...
-    def start_checkout(self, cart: Cart) -> PendingCheckout: ...
-    def finish_checkout(self, pending: PendingCheckout) -> CheckoutResult: ...
+    def checkout(self, cart: Cart, code: str | None = None) -> CheckoutResult: ...
     def code_info(self, code: str) -> CodeInfo | None: ...
     def attribution(self, order_ids: list[str]) -> dict[str, AttributionRecord]: ...
-
-
-def checkout(shop: Shop, cart: Cart) -> CheckoutResult:
-    return shop.finish_checkout(shop.start_checkout(cart))

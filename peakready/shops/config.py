@@ -1,6 +1,7 @@
 """The scenario's ``promo:`` section: what each code promises, how codes may
-combine, the opt-in usage-limit race probe, the attribution threshold, and
-which shop adapter to talk through (with the declarative adapter's config).
+combine, the opt-in usage-limit race probe and the attribution threshold.
+How to talk to the shop is its profile (the scenario's ``shop:``), the same
+one the load uses.
 
 Amounts are in the shop's currency, in major units (``10`` = €10, ``59.99``).
 Campaign windows are in the shop's time zone (``target.timezone``): a date
@@ -15,8 +16,6 @@ from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
-
-from peakready.shops.declarative_config import DeclarativeConfig
 
 _DATE = re.compile(r"^\s*\d{4}-\d{2}-\d{2}\s*$")
 
@@ -106,11 +105,20 @@ class AttributionPolicy(_Strict):
                                     "campaign orders that may be missing or misattributed.")
 
 
+MOVED = {
+    "adapter": "promo.adapter is gone: the checks talk to the shop through its profile, "
+               "like the load. Write `shop: {preset: NAME}` at the top level instead (presets: "
+               "demo, shopify, woocommerce, magento2, medusa, saleor, oscar); for the demo "
+               "shop, just remove the line",
+    "declarative": "promo.declarative is gone: describe the shop once, as a shop profile "
+                   "(`shop: {profile: FILE}`, or a preset with `steps:` overrides): its "
+                   "`catalog`, `totals`, `cart:add`, `checkout:promo` and checkout steps "
+                   "replace products, cart, add_item, apply_code and checkout. See README, "
+                   "\"Shop profile\"",
+}
+
+
 class PromoSection(_Strict):
-    adapter: Literal["demo", "shopify", "declarative"] = Field(
-        "demo", description="How to talk to the shop's cart and checkout.")
-    declarative: DeclarativeConfig | None = Field(
-        None, description="Endpoints and JSON fields, for `adapter: declarative`.")
     cart_value: Decimal = Field(Decimal(80), gt=0, description="Subtotal of the "
                                 "representative cart codes are tried on.")
     codes: dict[str, CodeExpectation] = Field(default_factory=dict)
@@ -130,11 +138,11 @@ class PromoSection(_Strict):
                                  "without surrounding spaces")
         return v
 
-    @model_validator(mode="after")
-    def _adapter_config(self) -> PromoSection:
-        if self.adapter == "declarative" and self.declarative is None:
-            raise ValueError("adapter: declarative needs a `declarative:` block "
-                             "(endpoints and JSON fields)")
-        if self.adapter != "declarative" and self.declarative is not None:
-            raise ValueError("`declarative:` is only read with adapter: declarative")
-        return self
+    @model_validator(mode="before")
+    @classmethod
+    def _moved(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            for key, why in MOVED.items():
+                if key in data:
+                    raise ValueError(why)
+        return data

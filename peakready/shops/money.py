@@ -3,7 +3,11 @@
 Amounts cross the adapter boundary as ``Decimal`` in major units (``19.99``
 euros), never floats, so a discount can be compared with the promise to the
 cent. Shops answer in minor units (Shopify's ``total_price: 1999``, the
-demo's ``*_cents``) or in major units (``"19.99"``); ``to_major`` normalises.
+demo's ``*_cents``), in major units (``"19.99"``) or as a page shows them
+(``£1,234.50``, ``12,50 €``); ``to_major`` normalises. A shown amount's
+decimal separator is the last ``.`` or ``,`` followed by as many digits as
+the currency's minor unit has; any other ``.``, ``,``, space or apostrophe
+is a thousands separator.
 
 The minor-unit table is ISO 4217's list of currencies whose minor unit is
 not two digits. It is written out here rather than taken from Babel because
@@ -13,6 +17,7 @@ locale database along for them.
 
 from __future__ import annotations
 
+import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 # ISO 4217, "List one: currency, fund and precious metal codes", column
@@ -35,14 +40,38 @@ def minor_unit(currency: str) -> Decimal:
     return Decimal(1).scaleb(-exponent(currency))
 
 
+_SHOWN = re.compile(r"^[^\d.,+-]*([+-]?)[^\d.,]*([\d.,' \u00a0\u202f]*\d)[^\d]*$")
+
+
+def _shown(text: str, currency: str) -> str:
+    """``£1,234.50`` -> ``1234.50``; ``-12,50 €`` -> ``-12.50``."""
+    m = _SHOWN.match(text.strip())
+    if not m:
+        return text
+    sign, digits = m.group(1), re.sub(r"['\s\u00a0\u202f]", "", m.group(2))
+    places = exponent(currency)
+    cut = max(digits.rfind("."), digits.rfind(","))
+    if cut >= 0 and places and len(digits) - cut - 1 == places:
+        whole, frac = digits[:cut], digits[cut + 1:]
+    else:
+        whole, frac = digits, ""
+    whole = whole.replace(".", "").replace(",", "")
+    return f"{sign}{whole}.{frac}" if frac else f"{sign}{whole}"
+
+
 def to_major(value: object, currency: str, in_minor: bool) -> Decimal:
-    """A shop's amount (``1999`` cents or ``"19.99"``) as exact major units."""
+    """A shop's amount (``1999`` cents, ``"19.99"``, ``"£19.99"``) as exact
+    major units."""
     if isinstance(value, bool) or value is None:
         raise ValueError(f"expected an amount, got {value!r}")
+    text = str(value).strip()
     try:
-        amount = Decimal(str(value).strip())
+        amount = Decimal(text)
     except InvalidOperation:
-        raise ValueError(f"expected an amount, got {value!r}") from None
+        try:
+            amount = Decimal(_shown(text, currency))
+        except InvalidOperation:
+            raise ValueError(f"expected an amount, got {value!r}") from None
     if not amount.is_finite():
         raise ValueError(f"expected a finite amount, got {value!r}")
     return amount.scaleb(-exponent(currency)) if in_minor else amount

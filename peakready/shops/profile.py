@@ -1,7 +1,7 @@
 """The shop profile: how each step of a shopper's session talks to one shop.
 
 A profile is data — shipped as presets for real platforms and the demo
-(``peakready/shops/presets/*.yaml``), or written in a scenario — so no code
+(``peakready/shops/profiles/*.yaml``), or written in a scenario — so no code
 path knows one shop's API. For each step of a flow (``browse:collection``,
 ``cart:add``, ``checkout:pay``; the names in peakready.flows, which the
 report, the SLOs and the baseline use) it says the request to send, what to
@@ -42,6 +42,7 @@ from peakready.shops.template import Text, Tree
 from peakready.units import regex_expr
 
 ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+POOL_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 SESSION_VALUES = ("session", "seq", "base_url", "campaign", "code", "link", "landing",
                   "utm_source", "utm_medium", "utm_campaign", "utm_content", "utm_term",
                   "quantity")
@@ -219,6 +220,60 @@ class Landing(_Strict):
     expect: Expect = Field(default_factory=Expect)
 
 
+class Listing(_Strict):
+    """A list the checks read from the shop: its products with prices, a code's
+    validity and usage, the attribution of orders. ``items`` finds each item
+    (JMESPath to a list of objects, or a CSS selector of elements); each of
+    ``fields`` is read inside one item (JMESPath in the object, CSS within the
+    element)."""
+
+    request: Request
+    items: Capture = Field(description="Where the items are: `{json: products}` or "
+                           "`{css: article.product_pod}`.")
+    fields: dict[str, Capture] = Field(description="What to read in each item.")
+    next: Capture | None = Field(None, description="A cursor for the next page, filled into "
+                                 "`{after}` (attribution only).")
+    expect: Expect = Field(default_factory=Expect)
+
+    @model_validator(mode="after")
+    def _items(self) -> Listing:
+        if self.items.json_ is None and self.items.css is None:
+            raise ValueError("items: a JMESPath (`json:`) or a CSS selector (`css:`)")
+        if self.items.css is not None and self.items.attr is not None:
+            raise ValueError("items: a CSS selector of the elements, without `attr`")
+        for name, spec in self.fields.items():
+            if spec.header is not None or spec.cookie is not None:
+                raise ValueError(f"fields.{name}: read inside the item (json, regex, css, "
+                                 "field), not from a header or cookie")
+        return self
+
+    def require(self, *names: str) -> None:
+        missing = [n for n in names if n not in self.fields]
+        if missing:
+            raise ValueError(f"fields: give {', '.join(missing)}")
+
+
+# What the checks read from a cart (``totals``): amounts as the shop shows them
+# ("£12.00", 1200 cents), its currency and the codes on it.
+TOTALS_FIELDS = ("subtotal", "total", "discount", "shipping", "currency", "codes")
+
+
+class Pool(_Strict):
+    """Rows of a CSV file (products, addresses, test cards) as an alternative to
+    discovering them: each session takes one row, read as ``{name.column}``."""
+
+    file: str = Field(min_length=1, description="A comma-separated UTF-8 file with a "
+                      "header line naming the columns, relative to the scenario file. Read "
+                      "once per run (by each worker of a distributed run).")
+    pick: Literal["sequential", "random"] = Field(
+        "sequential", description="Which row a session takes: `sequential` (round-robin over "
+        "the sessions; in a distributed run each worker goes round its own copy, so rows "
+        "repeat across workers) or `random`.")
+    secret: bool | None = Field(None, description="Mask the pool's values in what `peakready "
+                                "shop try` prints (default: when the pool's name contains "
+                                "card, token, password or secret).")
+
+
 class Profile(_Strict):
     """How peakready's sessions, promo checks and race probe talk to one shop."""
 
@@ -230,16 +285,56 @@ class Profile(_Strict):
     amounts: Literal["minor", "major"] = "minor"
     values: dict[str, Any] = Field(default_factory=dict, description="Constants and "
                                    "per-session values (templates: `shopper+{session}@x.test`).")
+    pools: dict[str, Pool] = Field(default_factory=dict, description="Data from CSV "
+                                   "files: each session takes one row of each pool, read as "
+                                   "`{card.number}` (a pool replaces a value of its name).")
     landing: Landing = Field(default_factory=Landing)
     steps: dict[str, list[Part]] = Field(default_factory=dict, description="Step name -> its "
                                          "request(s): one part, or a list of parts.")
+    # What the promo checks need beyond the flows' steps (they add items with
+    # `cart:add`, enter codes with `checkout:promo` and check out with the
+    # checkout steps):
+    catalog: Listing | None = Field(None, description="Products and prices, to build carts "
+                                    "of a chosen value: fields `price` (and `name`, shown in "
+                                    "reports); every other field is a value `cart:add` uses.")
+    new_cart: list[Part] = Field(default_factory=list, description="Requests a check's new "
+                                 "cart starts with (a page holding a CSRF token).")
+    totals: list[Part] = Field(default_factory=list, description="Reading the cart: captures "
+                               "`subtotal` and `total` (and `discount`, `shipping`, "
+                               "`currency`, `codes` when the shop shows them).")
+    messages: bool = Field(True, description="Whether the shop says why it refuses a code "
+                           "(a refusal without one is then a finding).")
+    code_info: Listing | None = Field(None, description="A code's validity and usage (`{code}`):"
+                                      " fields `code`, and any of `starts_at`, `ends_at`, "
+                                      "`usage_limit`, `used`.")
+    attribution: Listing | None = Field(None, description="Orders and their campaign "
+                                        "(`{after}`: the cursor): fields `order_id`, "
+                                        "`utm_source`, `utm_medium`, `utm_campaign`, `codes`.")
 
-    @field_validator("steps", mode="before")
+    @field_validator("steps", "totals", "new_cart", mode="before")
     @classmethod
-    def _one_or_many(cls, v: Any) -> Any:
+    def _one_or_many(cls, v: Any, info: Any) -> Any:
+        if info.field_name != "steps":
+            return v if isinstance(v, list) or v is None else [v]
         if isinstance(v, dict):
             return {k: part if isinstance(part, list) else [part] for k, part in v.items()}
         return v
+
+    @model_validator(mode="after")
+    def _pool_names(self) -> Profile:
+        captured = {k for parts in (*self.steps.values(), self.new_cart, self.totals)
+                    for part in parts for k in part.capture} | set(self.landing.capture)
+        for name in self.pools:
+            if not POOL_NAME.fullmatch(name):
+                raise ValueError(f"pools.{name}: a pool's name is letters, digits and `_` "
+                                 "(it is read as `{name.column}`)")
+            if name in SESSION_VALUES:
+                raise ValueError(f"pools.{name}: `{name}` is a session value; give the pool "
+                                 "another name")
+            if name in captured:
+                raise ValueError(f"pools.{name}: a step captures `{name}` too, which would "
+                                 "replace the row mid-session; give the pool another name")
+        return self
 
     @model_validator(mode="after")
     def _known_steps(self) -> Profile:
@@ -251,6 +346,40 @@ class Profile(_Strict):
             if not parts:
                 raise ValueError(f"steps.{name}: give at least one request")
         return self
+
+    @model_validator(mode="after")
+    def _check_sources(self) -> Profile:
+        if self.catalog is not None:
+            try:
+                self.catalog.require("price")
+            except ValueError as exc:
+                raise ValueError(f"catalog.{exc}") from None
+            if len(self.catalog.fields) < 2:
+                raise ValueError("catalog.fields: besides `price`, the value(s) `cart:add` "
+                                 "needs (`product: {json: slug}`)")
+            if self.currency is None and self.amounts == "minor":
+                raise ValueError("currency: needed to read prices in minor units (`EUR`)")
+        if self.totals:
+            kept = {k for part in self.totals for k in part.capture}
+            missing = [k for k in ("subtotal", "total") if k not in kept]
+            if missing:
+                raise ValueError(f"totals: capture {' and '.join(missing)} (also, if the "
+                                 f"shop shows them: discount, shipping, currency, codes)")
+        for name, listing, needed in (("code_info", self.code_info, ("code",)),
+                                      ("attribution", self.attribution, ("order_id",))):
+            if listing is not None:
+                try:
+                    listing.require(*needed)
+                except ValueError as exc:
+                    raise ValueError(f"{name}.{exc}") from None
+        return self
+
+    def can_read_carts(self) -> list[str]:
+        """What the promo checks need that this profile lacks (empty: nothing)."""
+        have = {"catalog": self.catalog is not None, "totals": bool(self.totals),
+                "steps.cart:add": "cart:add" in self.steps,
+                "steps.checkout:promo": "checkout:promo" in self.steps}
+        return [k for k, ok in have.items() if not ok]
 
     @cached_property
     def reads_headers(self) -> bool:

@@ -30,9 +30,11 @@ class StepFailed(Exception):
     """A step that did not do what the profile says: the reason names the step
     and shows what came back (truncated; a report escapes it)."""
 
-    def __init__(self, step: str, reason: str, answer: Answer | None = None) -> None:
+    def __init__(self, step: str, reason: str, answer: Answer | None = None,
+                 message: str | None = None) -> None:
         super().__init__(f"{step}: {reason}")
         self.step, self.reason, self.answer = step, reason, answer
+        self.message = message  # the shop's own error or refusal message, when it gave one
 
 
 @dataclass(slots=True)
@@ -105,8 +107,9 @@ def judge(step: str, expect: Expect, answer: Answer) -> None:
     for where in expect.errors:
         message = where.compiled.apply(answer)
         if message:
+            said = " ".join(str(message).split())[:300]
             raise StepFailed(step, f"the shop answered with an error ({where.compiled.where}): "
-                                   f"{str(message)[:300]}", answer)
+                                   f"{said}", answer, said)
     if answer.status not in expect.accepted:
         raise StepFailed(step, f"HTTP {answer.status}, expected {_statuses(expect.status)}: "
                                f"{answer.excerpt()}", answer)
