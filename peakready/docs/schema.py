@@ -82,7 +82,8 @@ class Walker:
         self.seen[model] = section
         self.sections.append(section)
         children: list[tuple[type[BaseModel], str]] = []
-        for name, info in model.model_fields.items():
+        for field_name, info in model.model_fields.items():
+            name = info.alias or field_name  # what a file writes (`json`, not `json_`)
             child = f"{path}.{name}" if path else name
             kind = self.type_text(info.annotation, list(info.metadata), child, children)
             desc = info.description or _summary(info.annotation)

@@ -115,7 +115,7 @@ class Expect(_Strict):
     """How a step judges its answer; a failed judgement fails the step with a
     reason that names it and shows (escaped, truncated) what came back."""
 
-    status: list[int] = Field(default_factory=lambda: list(range(200, 300)), description=(
+    status: list[int] | None = Field(None, description=(
         "Accepted statuses, after following redirects on the target's own origin "
         "(default: any 2xx)."))
     match: str | None = Field(None, description="A JMESPath that must be true in the JSON "
@@ -129,7 +129,7 @@ class Expect(_Strict):
 
     @cached_property
     def accepted(self) -> frozenset[int]:
-        return frozenset(self.status)
+        return frozenset(range(200, 300) if self.status is None else self.status)
 
     @field_validator("match")
     @classmethod
@@ -277,12 +277,15 @@ class Pool(_Strict):
 class Profile(_Strict):
     """How peakready's sessions, promo checks and race probe talk to one shop."""
 
-    name: str = Field(min_length=1)
+    name: str = Field(min_length=1, description="What reports call the shop's profile.")
     reference: str = Field("", description="Where these requests come from: the "
                            "platform's API reference.")
     notes: str = Field("", description="What the profile cannot do, and why.")
-    currency: str | None = Field(None, min_length=3, max_length=3)
-    amounts: Literal["minor", "major"] = "minor"
+    currency: str | None = Field(None, min_length=3, max_length=3, description="The shop's "
+                                 "ISO 4217 currency (`EUR`), when its cart does not say it.")
+    amounts: Literal["minor", "major"] = Field("minor", description="How the shop writes "
+                                               "amounts: `minor` units (1999 cents) or "
+                                               "`major` (`19.99`, `£19.99`).")
     values: dict[str, Any] = Field(default_factory=dict, description="Constants and "
                                    "per-session values (templates: `shopper+{session}@x.test`).")
     pools: dict[str, Pool] = Field(default_factory=dict, description="Data from CSV "

@@ -19,6 +19,8 @@ from typing import Any, Protocol
 from urllib.parse import urlencode, urljoin, urlsplit
 
 from peakready.shops.answer import Answer
+from peakready.shops.pools import Pools
+from peakready.shops.pools import of as pools_of
 from peakready.shops.profile import ENV, Capture, Expect, Part, Profile, Request
 from peakready.shops.template import MissingValue, Tree
 
@@ -124,8 +126,8 @@ def judge(step: str, expect: Expect, answer: Answer) -> None:
                                f"{answer.excerpt()}", answer)
 
 
-def _statuses(codes: list[int]) -> str:
-    if codes == list(range(200, 300)):
+def _statuses(codes: list[int] | None) -> str:
+    if codes is None or codes == list(range(200, 300)):
         return "2xx"
     return ", ".join(map(str, codes))
 
@@ -162,18 +164,27 @@ class ShopSession:
     @classmethod
     def start(cls, profile: Profile, transport: Transport, base_url: str,
               session: Mapping[str, Any], rng: random.Random | None = None,
-              **kw: Any) -> ShopSession:
-        """A session with its own values: the session's, then the profile's
-        ``values`` rendered with them."""
+              pools: Pools | None = None, **kw: Any) -> ShopSession:
+        """A session with its own values: the session's, a row of each of the
+        profile's data pools (``pools``: default, the profile's, read once),
+        then the profile's ``values`` rendered with them (a pool replaces a
+        value of its name)."""
         values = dict(session)
         values.setdefault("base_url", base_url.rstrip("/"))
+        rng = rng or random.Random()
+        if pools is None and profile.pools:
+            pools = pools_of(profile)
+        rows = pools.draw(rng) if pools is not None else None
+        if rows:
+            values.update(rows)
         for name, template in profile.value_templates.items():
+            if rows and name in rows:
+                continue
             try:
                 values[name] = template.render(values)
             except MissingValue:
                 values[name] = profile.values[name]
-        return cls(profile, transport, base_url.rstrip("/"), values, rng or random.Random(),
-                   **kw)
+        return cls(profile, transport, base_url.rstrip("/"), values, rng, **kw)
 
     def send(self, step: str, sent: Sent) -> Answer:
         """Send and follow redirects on the target's own origin (a redirect to
