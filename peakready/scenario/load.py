@@ -35,6 +35,7 @@ from peakready.scenario.positions import LineIndex, format_loc
 from peakready.scenarios import DEMO_SCENARIO, shipped
 from peakready.shops.flow import flow_steps
 from peakready.shops.profile import SESSION_VALUES, Profile
+from peakready.shops.section import resolve_pools
 
 DEFAULT_SCENARIO = DEMO_SCENARIO
 
@@ -124,8 +125,9 @@ def find_file(name: str, base: Path) -> Path:
 
 
 def resolve_paths(scenario: Scenario, base: Path, source: str) -> Scenario:
-    """The scenario with every path it names made absolute (and zone files and
-    the links CSV parsed), so no later stage needs to know where it came from."""
+    """The scenario with every path it names made absolute (and zone files, the
+    links CSV and the shop's data pools parsed), so no later stage needs to know
+    where it came from."""
     update: dict[str, Any] = {}
     if scenario.traffic is not None:
         history = find_file(scenario.traffic.history, base)
@@ -140,9 +142,12 @@ def resolve_paths(scenario: Scenario, base: Path, source: str) -> Scenario:
                                "relative to the scenario file")
         load_zones(paths)
         update["email"] = email.model_copy(update={"zone_files": [str(p) for p in paths]})
-    if scenario.shop is not None and scenario.shop.profile is not None:
-        path = find_file(scenario.shop.profile, base)
-        update["shop"] = scenario.shop.model_copy(update={"profile": str(path)})
+    if scenario.shop is not None:
+        shop = scenario.shop
+        if shop.profile is not None:
+            shop = shop.model_copy(update={"profile": str(find_file(shop.profile, base))})
+        # the data pools' files, the profile's own too: beside the scenario
+        update["shop"] = resolve_pools(shop, source, lambda name: find_file(name, base))
     if scenario.links.csv:
         path = find_file(scenario.links.csv, base)
         read_csv(path)
@@ -209,7 +214,7 @@ def _promo_problems(scenario: Scenario, profile: Profile | None, source: str) ->
 
 def unfed_values(profile: Profile, kind: FlowKind) -> list[str]:
     """Placeholders a step of this flow uses before anything gives them a value."""
-    have = set(SESSION_VALUES) | set(profile.values)
+    have = set(SESSION_VALUES) | set(profile.values) | set(profile.pools)
     have |= set(profile.landing.capture)
     out = []
     for step in flow_steps(kind, products=1, code=True):

@@ -3,14 +3,18 @@
 ``shop: {preset: NAME}`` takes a shipped profile (peakready/shops/profiles),
 ``shop: {profile: FILE}`` one in a YAML file (relative to the scenario), and
 either may be adjusted in place: ``values`` adds or replaces values (a test
-card, the shop's currency code), ``steps`` replaces whole steps by name, and
-``landing`` what is kept from the landing page. Without a ``shop:`` section
+card, the shop's currency code), ``steps`` replaces whole steps by name,
+``pools`` adds or replaces data pools (rows of a CSV file, each session takes
+one: ``card: {file: cards.csv}``, read as ``{card.number}``), and ``landing``
+what is kept from the landing page. A pool's file is relative to the scenario
+file, whether the pool is given here or in the profile. Without a ``shop:`` section
 the embedded demo uses the ``demo`` preset and any other target can replay
 landings (``bounce``) only.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +23,8 @@ from pydantic import Field, ValidationError, model_validator
 
 from peakready.errors import BadInput
 from peakready.shops import profiles
-from peakready.shops.profile import Profile
+from peakready.shops.pools import Table, column_problems, read_table
+from peakready.shops.profile import Pool, Profile
 from peakready.units import Strict
 
 
@@ -34,6 +39,10 @@ class ShopSection(Strict):
                                   "profile's, by name (`cart:add`).")
     landing: dict[str, Any] | None = Field(None, description="Replaces what the profile "
                                            "keeps from the landing page.")
+    pools: dict[str, Pool] = Field(default_factory=dict, description="Data pools added to "
+                                   "the profile's, or replacing them, by name: rows of a CSV "
+                                   "file, one per session (`card: {file: cards.csv}`, read "
+                                   "as `{card.number}`).")
 
     @model_validator(mode="after")
     def _one_source(self) -> ShopSection:
@@ -68,6 +77,9 @@ def resolve(section: ShopSection, source: str) -> Profile:
         raise BadInput(f"{where}: a shop profile is a mapping (name:, steps:, ...)")
     data.setdefault("values", {}).update(section.values)
     data.setdefault("steps", {}).update(section.steps)
+    if section.pools:
+        data["pools"] = {**(data.get("pools") or {}),
+                         **{k: p.model_dump() for k, p in section.pools.items()}}
     if section.landing is not None:
         data["landing"] = section.landing
     try:
@@ -76,3 +88,30 @@ def resolve(section: ShopSection, source: str) -> Profile:
         problems = [f"{where}: {'.'.join(str(p) for p in e['loc'])}: "
                     f"{e['msg'].removeprefix('Value error, ')}" for e in exc.errors()]
         raise BadInput(f"{source}: the shop profile does not validate", problems) from None
+
+
+def resolve_pools(section: ShopSection, source: str,
+                  find: Callable[[str], Path]) -> ShopSection:
+    """The section with the file of every pool of its profile (the profile's
+    own and the section's) made absolute with ``find`` (relative to the
+    scenario), each file read and every ``{pool.column}`` of the profile
+    checked against the file's header; BadInput listing every problem."""
+    profile = resolve(section, source)
+    if not profile.pools:
+        return section
+    pools: dict[str, Pool] = {}
+    tables: dict[str, Table] = {}
+    problems: list[str] = []
+    for name, pool in profile.pools.items():
+        path = find(pool.file)
+        pools[name] = pool.model_copy(update={"file": str(path)})
+        try:
+            tables[name] = read_table(path)
+        except BadInput as exc:
+            problems.append(f"pools.{name}: {exc}")
+    problems += column_problems(profile, tables)
+    if problems:
+        n = len(problems)
+        raise BadInput(f"{source}: {n} problem{'s' if n > 1 else ''} with the shop profile's "
+                       "data pools", problems)
+    return section.model_copy(update={"pools": pools})
