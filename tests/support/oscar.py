@@ -127,6 +127,21 @@ Anonymous calls need no CSRF token (DRF checks CSRF only for a signed-in
 session); the basket is the session's (cookie ``sessionid``; the
 ``Session-Id`` header of HeaderSessionMiddleware is not enabled). Bodies are
 JSON.
+
+The API's basket is the storefront's. oscar-api keeps a guest's basket id in
+the session only (oscarapi/basket/operations.py: ``get_anonymous_basket``
+reads ``request.session[OSCAR_BASKET_COOKIE_OPEN]``, ``get_basket`` creates
+a new empty basket when there is none), while oscar's pages keep it in the
+``oscar_open_basket`` cookie. With oscar's own BasketMiddleware the API
+would see a basket of its own, empty (checkout: 406 "Cannot checkout with
+empty basket"). This site runs oscar-api's ``ApiBasketMiddleWare`` in its
+place (oscar_site/settings.py), as oscar-api advises for a shop that mixes
+the API with oscar's views: on each /api/ request it stores the cookie's
+basket in the session (oscarapi/middleware.py ``ApiBasketMiddleWare.__call__``)
+and on the answer sets the cookie to the session's basket
+(``process_response``). So a guest who filled the basket through the pages
+checks it out through the API with the same cookies, and after an API order
+the pages show the new, empty basket the API started.
 - ``GET /api/`` the endpoints; ``GET /api/products/`` [{url, id, title}];
   ``GET /api/products/<pk>/`` (``price``, ``availability``: URLs);
   ``GET /api/countries/``; ``GET /api/categories/``.
@@ -143,9 +158,21 @@ JSON.
   (the basket's total_incl_tax), "shipping_method_code", "shipping_charge":
   {"currency", "excl_tax", "tax"}, "shipping_address": {"country":
   "<base>/api/countries/GB/", first_name, last_name, line1, line4,
-  postcode}} 200: the order {number, url, total_incl_tax, ...}, placed at
-  once: no payment step (a shop would add an "api-payment" view); invalid:
-  406 with the errors.
+  postcode}} 200: the order {number, url, total_incl_tax, voucher_discounts:
+  [{name, amount, voucher: {code ...}}], offer_discounts, ...}, placed at
+  once: no payment step (a shop would add an "api-payment" view). Only
+  basket and (for a guest) guest_email are required. ``total`` is checked
+  against the order's total, shipping included (406 {"non_field_errors":
+  ["Total incorrect 1.00 != 10.80"]}), ``shipping_charge`` against the
+  method's price; an unknown shipping_method_code falls back to the default
+  method; the address's postcode is not validated (the HTML form does).
+  Refused: 406 {"non_field_errors": [...]} ("Cannot checkout with empty
+  basket", "Guest email is required for anonymous checkouts") or a field's
+  errors ({"guest_email": [...]}, {"shipping_address": {"country": [...]}});
+  a basket already ordered: 401 "Unauthorized"; a basket link that does not
+  exist: 400 ["Invalid hyperlink - Object does not exist."]. The ordered
+  basket ends "Frozen" (oscar-api freezes it after oscar submitted it), and
+  the answer's cookie names a new one.
 
 The database (SQLite, read with ``ShopDatabase``; oscar's table names)
 --------------------------------------------------------------------
