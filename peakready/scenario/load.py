@@ -10,9 +10,13 @@ downstream needs the file's location:
 - a path is relative to the scenario file's folder;
 - if nothing is there, a file of that name shipped with peakready (the demo's
   history and zone file) is used, so a copied demo scenario still runs;
-- zone files and the links CSV are parsed now, so a broken one is bad input
-  (exit 2) before any traffic; the history is read when the plan is built
-  (a worker of a distributed run never reads it).
+- zone files, the links CSV and the shop profile's data pools are parsed
+  now, so a broken one is bad input (exit 2) before any traffic; the history
+  is read when the plan is built (a worker of a distributed run never reads
+  it).
+
+Then ``check_flows`` checks that every flow and the promo checks can run on
+the shop's profile (peakready.shops).
 """
 
 from __future__ import annotations
