@@ -10,20 +10,17 @@ from __future__ import annotations
 import json
 import random
 import re
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
-import yaml
 
 from peakready.demo.server import DemoShop
 from peakready.flows import ORDER_STEPS, FlowKind
 from peakready.shops import listing, money, profiles
 from peakready.shops.adapter import ProfileShop
 from peakready.shops.answer import Answer
-from peakready.shops.profile import Profile
 from peakready.shops.session import ShopSession, StepFailed, build, capture, judge, session_values
 from peakready.shops.transport import RequestsTransport
 from tests.support.cli import peakready
@@ -43,7 +40,7 @@ FLOWS: dict[str, set[FlowKind]] = {
 CODE_INFO = {"shopify": False, "woocommerce": True, "magento2": False, "medusa": True,
              "saleor": True}
 # Values a scenario must give (no default would be right for any shop).
-REQUIRED = {"shopify": {"catalog_product": "winter-mug"}, "medusa": {"region_id": "reg_01"}}
+REQUIRED = {"medusa": {"region_id": "reg_01"}}
 
 
 def test_every_preset_is_shipped_and_validates() -> None:
@@ -159,40 +156,31 @@ def test_woocommerce_sends_back_the_cart_token_it_was_given() -> None:
     assert json.loads(sent.body or b"") == {"id": "15", "quantity": 2}
 
 
-def test_shopify_catalog_reads_minor_units_as_cart_js_does() -> None:
-    """/products/{handle}.js (the Ajax API's product, as its reference shows it):
-    prices in minor units like /cart.js, so one `amounts` reads both; only
-    available variants are offered."""
+def test_shopify_catalog_reads_major_units_and_the_cart_minor() -> None:
+    """/products.json (the Ajax API's product list) writes prices as "129.00",
+    /cart.js as 12900: the catalog says its own unit; only available variants
+    are offered."""
     profile = profiles.load("shopify")
     assert profile.catalog is not None and profile.amounts == "minor"
-    doc = {"id": 329678821, "handle": "red-rain-coat", "title": "Red Rain Coat", "price": 12900,
-           "variants": [{"id": 794864229, "name": "Red Rain Coat - Small", "price": 12900,
-                         "available": True},
-                        {"id": 794864233, "name": "Red Rain Coat - Large", "price": 13900,
-                         "available": False}]}
+    assert profile.catalog.amounts == "major" and profile.currency is None  # the cart's
+    doc = {"products": [{"id": 329678821, "handle": "red-rain-coat", "title": "Red Rain Coat",
+                         "variants": [{"id": 794864229, "title": "Small", "price": "129.00",
+                                       "available": True},
+                                      {"id": 794864233, "title": "Large", "price": "139.00",
+                                       "available": False}]}]}
     items = listing.read(profile.catalog, Answer(200, json.dumps(doc)))
-    assert items == [{"name": "Red Rain Coat - Small", "price": 12900, "variant": 794864229}]
-    assert money.to_major(items[0]["price"], "USD", True) == Decimal("129.00")
-    sent = build("catalog", profile.catalog.request, {"catalog_product": "red-rain-coat"},
-                 "https://s.test")
-    assert sent.url == "https://s.test/products/red-rain-coat.js"
+    assert items == [{"name": 794864229, "price": "129.00", "variant": 794864229}]
+    sent = build("catalog", profile.catalog.request, {}, "https://s.test")
+    assert sent.url == "https://s.test/products.json?limit=250"
 
 
 # -- the shopify preset against the demo's Shopify-style endpoints ------------
 
-def _shopify_on_demo() -> Profile:
-    """The shipped preset; only its catalog is the demo's own product list (in
-    minor units too): the demo emulates /products.json (major units) but not
-    /products/{handle}.js."""
-    doc = yaml.safe_load(profiles.source("shopify"))
-    doc["catalog"] = {"request": {"path": "/api/products"}, "items": {"json": "products"},
-                      "fields": {"name": {"json": "slug"}, "price": {"json": "price_cents"},
-                                 "variant": {"json": "id"}}}
-    return Profile.model_validate(doc)
-
-
 def test_shopify_cart_codes_and_totals_on_the_demo(shop: DemoShop) -> None:
-    s = ProfileShop(_shopify_on_demo(), requests.Session(), shop.url, mutations=False)
+    """The shipped preset, as it is, on the demo's Shopify-style endpoints; the
+    currency is read from a cart with something in it."""
+    s = ProfileShop(profiles.load("shopify"), requests.Session(), shop.url, mutations=False)
+    assert s.currency() == "EUR"
     catalog = sorted(s.catalog(), key=lambda p: p.price)
     a, b = catalog[0], catalog[5]
     cart = s.new_cart()

@@ -33,7 +33,7 @@ from peakready.checks.check import Check, CheckContext, Need, Phase
 
 from peakready.findings import Finding, Status
 from peakready.scenario.model import Campaign
-from peakready.shops import ShopError
+from peakready.shops import ShopError, Unsupported
 from peakready.shops.adapter import codes_of, make_shop
 from peakready.shops.config import AttributionPolicy
 
@@ -73,6 +73,10 @@ def run(ctx: CheckContext) -> Iterator[Finding]:
                      mutations=scenario.target.mutations, timeout=ctx.timeout)
     try:
         records = shop.attribution([o.order_id for o in orders])
+    except Unsupported as exc:
+        yield CHECK.finding("attribution", Status.SKIP, "no-attribution-source",
+                            f"not read: {exc}", remediation="Set it to check attribution.")
+        return
     except ShopError as exc:
         yield CHECK.finding("attribution", Status.ERROR, "attribution-not-evaluated",
                             f"could not read the attribution source: {exc}"[:500],

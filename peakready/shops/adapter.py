@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import os
 import secrets
 from decimal import Decimal
 from typing import Any
@@ -40,7 +41,7 @@ from peakready.shops import (
 from peakready.shops import listing as lists
 from peakready.shops.answer import Answer
 from peakready.shops.money import to_major
-from peakready.shops.profile import TOTALS_FIELDS, Listing, Profile
+from peakready.shops.profile import ENV, TOTALS_FIELDS, Listing, Profile
 from peakready.shops.session import ShopSession, StepFailed, build, judge, session_values
 from peakready.shops.transport import RequestsTransport
 from peakready.shops.visitor import visitor
@@ -115,6 +116,16 @@ class ProfileShop:
             raise ShopError(str(exc)) from None
         return answer
 
+    def _secrets_set(self, what: str, listing: Listing) -> None:
+        """A back-office read whose token is not in the environment cannot be
+        made: Unsupported (the check skips what it would have read), not an
+        error of the shop."""
+        for value in listing.request.headers.values():
+            for name in ENV.findall(value):
+                if name not in os.environ:
+                    raise Unsupported(f"the shop profile's {what} needs the environment "
+                                      f"variable {name}, which is not set")
+
     def _items(self, what: str, listing: Listing, answer: Answer) -> list[dict[str, Any]]:
         try:
             return lists.read(listing, answer)
@@ -156,7 +167,8 @@ class ProfileShop:
             raise Unsupported(f"the shop profile {self.name!r} has no catalog: give `catalog:` "
                               "(a request listing products with their prices)")
         items = self._items("catalog", src, self._fetch(self._session(), "catalog", src, {}))
-        minor, cur = self.profile.amounts == "minor", self._currency or ""
+        minor = (src.amounts or self.profile.amounts) == "minor"
+        cur = self._currency or ""
         out: dict[str, Product] = {}
         for it in items:
             values = {k: v for k, v in it.items() if k not in ("price", "name")}
@@ -276,6 +288,7 @@ class ProfileShop:
         if src is None:
             raise Unsupported(f"the shop profile {self.name!r} cannot read a code's dates and "
                               "usage (no `code_info:`)")
+        self._secrets_set("code_info", src)
         answer = self._fetch(self._session(), "code_info", src, {"code": code})
         if answer.status == 404:
             return None
@@ -291,6 +304,7 @@ class ProfileShop:
         if src is None:
             raise Unsupported(f"the shop profile {self.name!r} has no attribution source "
                               "(`attribution:`)")
+        self._secrets_set("attribution", src)
         wanted = set(order_ids)
         after: Any = ""
         if wanted and all(i.isdigit() for i in wanted):

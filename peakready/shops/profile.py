@@ -233,6 +233,10 @@ class Listing(_Strict):
     fields: dict[str, Capture] = Field(description="What to read in each item.")
     next: Capture | None = Field(None, description="A cursor for the next page, filled into "
                                  "`{after}` (attribution only).")
+    amounts: Literal["minor", "major"] | None = Field(None, description="How this list writes "
+                                                      "amounts, when not as the profile's "
+                                                      "`amounts` (Shopify: `/products.json` "
+                                                      "in major units, `/cart.js` in minor).")
     expect: Expect = Field(default_factory=Expect)
 
     @model_validator(mode="after")
@@ -360,8 +364,10 @@ class Profile(_Strict):
             if len(self.catalog.fields) < 2:
                 raise ValueError("catalog.fields: besides `price`, the value(s) `cart:add` "
                                  "needs (`product: {json: slug}`)")
-            if self.currency is None and self.amounts == "minor":
-                raise ValueError("currency: needed to read prices in minor units (`EUR`)")
+            if self.currency is None and (self.catalog.amounts or self.amounts) == "minor":
+                raise ValueError("currency: needed to read the catalog's prices in minor "
+                                 "units (`EUR`); or `catalog.amounts: major` when they are "
+                                 "written `19.99`")
         if self.totals:
             kept = {k for part in self.totals for k in part.capture}
             missing = [k for k in ("subtotal", "total") if k not in kept]

@@ -3,7 +3,8 @@
 ``shop: {preset: NAME}`` takes a shipped profile (peakready/shops/profiles),
 ``shop: {profile: FILE}`` one in a YAML file (relative to the scenario), and
 either may be adjusted in place: ``values`` adds or replaces values (a test
-card, the shop's currency code), ``steps`` replaces whole steps by name,
+card, a region id), ``currency`` sets the shop's currency, ``steps`` replaces
+whole steps by name,
 ``pools`` adds or replaces data pools (rows of a CSV file, each session takes
 one: ``card: {file: cards.csv}``, read as ``{card.number}``), and ``landing``
 what is kept from the landing page. A pool's file is relative to the scenario
@@ -39,6 +40,8 @@ class ShopSection(Strict):
                                   "profile's, by name (`cart:add`).")
     landing: dict[str, Any] | None = Field(None, description="Replaces what the profile "
                                            "keeps from the landing page.")
+    currency: str | None = Field(None, min_length=3, max_length=3, description="The shop's "
+                                 "currency (`GBP`), replacing the profile's.")
     pools: dict[str, Pool] = Field(default_factory=dict, description="Data pools added to "
                                    "the profile's, or replacing them, by name: rows of a CSV "
                                    "file, one per session (`card: {file: cards.csv}`, read "
@@ -82,6 +85,8 @@ def resolve(section: ShopSection, source: str) -> Profile:
                          **{k: p.model_dump() for k, p in section.pools.items()}}
     if section.landing is not None:
         data["landing"] = section.landing
+    if section.currency is not None:
+        data["currency"] = section.currency
     try:
         return Profile.model_validate(data)
     except ValidationError as exc:
