@@ -116,7 +116,7 @@ PROMO = {"codes": {"MIA20": {"kind": "percent", "value": 20}}}
     (_demo_profile(catalog={"request": {"path": "/p"}, "items": {"header": "X"},
                             "fields": {"price": {"json": "p"}, "sku": {"json": "s"}}}),
      "items: a JMESPath"),
-    (_demo_profile(currency=None), "currency: needed to read prices in minor units"),
+    (_demo_profile(currency=None), "currency: needed to read the catalog's prices in minor units"),
     (_demo_profile(totals={"request": {"path": "/cart"},
                            "capture": {"subtotal": {"json": "s"}}}), "totals: capture total"),
     (_demo_profile(code_info={"request": {"path": "/c"}, "items": {"json": "c"},
