@@ -10,12 +10,15 @@ import random
 from pathlib import Path
 from typing import Any
 
+import jmespath
 import pytest
 import requests
 
 from peakready.demo.server import DemoShop
 from peakready.flows import FlowKind
 from peakready.shops import profiles
+from peakready.shops.answer import Answer
+from peakready.shops.capture import compile_capture, json_getter
 from peakready.shops.flow import flow_steps
 from peakready.shops.profile import Profile
 from peakready.shops.session import ShopSession, StepFailed, build, session_values
@@ -232,3 +235,43 @@ def test_shop_try_refuses_a_bad_profile_with_exit_2(tmp_path: Path) -> None:
     out = peakready("shop", "try", str(write_scenario(tmp_path / "s.yaml", data)))
     assert out.returncode == 2
     assert "unknown step 'cart:veiw'" in out.stderr and "Traceback" not in out.stderr
+
+
+# -- the generator's shortcuts give the same answers as the general readers --------
+
+DOCS = [{"order_id": 7, "cart": {"total": 12, "lines": [{"slug": "mug"}]}},
+        {"order_id": None, "cart": [1, 2]}, [{"slug": "a"}], "text", None, {"cart": {}}]
+
+
+@pytest.mark.parametrize("expr", ["order_id", "cart.total", "cart.lines[0].slug",
+                                  "cart.lines[3].slug", "cart[1]", "missing.deeper"])
+def test_plain_json_lookups_answer_as_jmespath(expr: str) -> None:
+    fast = json_getter(expr)
+    assert fast is not jmespath.compile(expr).search  # the shortcut is taken
+    for doc in DOCS:
+        assert fast(doc) == jmespath.search(expr, doc), (expr, doc)
+
+
+def test_other_expressions_go_to_jmespath() -> None:
+    doc = {"discounts": [{"code": "A", "ok": True}, {"code": "B", "ok": False}]}
+    assert json_getter("discounts[?ok].code")(doc) == ["A"]
+    assert json_getter("length(discounts)")(doc) == 2
+
+
+@pytest.mark.parametrize("html", [
+    '<form><input type="hidden" name="product" value="wool-scarf"></form>',
+    "<form><INPUT NAME='product' VALUE='a b'><input name=product value=x></form>",
+    '<form><input name="product" value="a&amp;b"></form>',
+    '<form><select name="product"><option value="1">a</option>'
+    '<option value="2" selected>b</option></select></form>',
+    '<form><input name="Product" value="no"><input name="product" value="yes"></form>',
+    '<!-- <input name="product" value="old"> --><input name="product" value="new">',
+    '<input name="product">', '<p>nothing</p>',
+    '<input data-name="product" value="z" name="product">',
+    '<textarea name="product">t</textarea><input name="product" value="i">',
+])
+def test_a_form_field_read_without_the_parser_is_what_the_parser_reads(html: str) -> None:
+    capture = compile_capture(field="product", pick="all")
+    parsed = Answer(200, html)
+    parsed.html()  # parsed already: the general reader
+    assert capture.apply(Answer(200, html)) == capture.apply(parsed)

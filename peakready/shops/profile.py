@@ -131,6 +131,14 @@ class Expect(_Strict):
     def accepted(self) -> frozenset[int]:
         return frozenset(range(200, 300) if self.status is None else self.status)
 
+    @cached_property
+    def compiled_match(self) -> Compiled | None:
+        return None if self.match is None else compile_capture(json=self.match)
+
+    @cached_property
+    def compiled_contains(self) -> Compiled | None:
+        return None if self.contains is None else compile_capture(regex=self.contains)
+
     @field_validator("match")
     @classmethod
     def _match(cls, v: str | None) -> str | None:

@@ -10,6 +10,7 @@ a profile means is done here, once, for both, so a profile that works in
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import random
@@ -53,6 +54,14 @@ class Transport(Protocol):
         ...
 
 
+@functools.lru_cache(maxsize=64)
+def _origin(base_url: str) -> str:
+    """``scheme://host[:port]`` of the target: a path starting with `/` is on it
+    (what ``urljoin`` would give, without its cost on every request)."""
+    parts = urlsplit(base_url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
 def _same_origin(url: str, base_url: str) -> bool:
     a, b = urlsplit(url), urlsplit(base_url)
     return (a.scheme, a.hostname, a.port) == (b.scheme, b.hostname, b.port)
@@ -94,8 +103,9 @@ def build(step: str, request: Request, values: Mapping[str, Any], base_url: str,
     except MissingValue as exc:
         raise StepFailed(step, f"{exc}: capture it in an earlier step, or give it in the "
                                "profile's values") from None
-    url = urljoin(base_url + "/", str(where)) if str(where).startswith("/") else str(where)
-    if not str(where).startswith("/") and not _same_origin(url, base_url):
+    where = str(where)
+    url = _origin(base_url) + where if where.startswith("/") else where
+    if not where.startswith("/") and not _same_origin(url, base_url):
         raise StepFailed(step, f"{{{t['path'].whole}}} is {str(where)[:200]!r}, not a path on "
                                f"the target {base_url}")
     if query:
@@ -115,13 +125,15 @@ def judge(step: str, expect: Expect, answer: Answer) -> None:
     if answer.status not in expect.accepted:
         raise StepFailed(step, f"HTTP {answer.status}, expected {_statuses(expect.status)}: "
                                f"{answer.excerpt()}", answer)
-    if expect.match is not None:
+    match = expect.compiled_match
+    if match is not None:
         if not answer.is_json():
             raise StepFailed(step, f"expected a JSON answer, got: {answer.excerpt()}", answer)
-        if not Capture(json=expect.match).compiled.apply(answer):
+        if not match.apply(answer):
             raise StepFailed(step, f"`{expect.match}` is not true in the answer: "
                                    f"{answer.excerpt()}", answer)
-    if expect.contains is not None and not Capture(regex=expect.contains).compiled.apply(answer):
+    contains = expect.compiled_contains
+    if contains is not None and not contains.apply(answer):
         raise StepFailed(step, f"the answer does not contain /{expect.contains}/: "
                                f"{answer.excerpt()}", answer)
 
