@@ -5,14 +5,16 @@ What it checks, for every campaign link and every line of the links CSV:
 ``links.required``) present and non-empty, in the query string (not after
 ``#``), in a well-formed URL with one ``?``; no parameter given twice with
 different values; lower case, no spaces or ``+``, and the same casing of a
-value across the whole link set; the GA4 default channel the link will land
-in (Unassigned fails, a channel other than the declared one fails, "Paid
-Other" warns) and a source GA4 knows; the team's campaign-name pattern and
-medium allow-list; no e-mail address or phone number in any UTM value; and
-a promo code in the link that matches the campaign's code. A short link
-carries no UTMs itself: declare its expansion as the campaign's
-``landing`` so its tags are checked here (``links.landing`` then checks
-that the redirect really delivers them).
+value across the whole link set (one finding per value spelled several ways,
+about the links that spell it differently from the rest: from the lower-case
+spelling if a link uses it, else from the most common one); the GA4 default
+channel the link will land in (Unassigned fails, a channel other than the
+declared one fails, "Paid Other" warns) and a source GA4 knows; the team's
+campaign-name pattern and medium allow-list; no e-mail address or phone
+number in any UTM value; and a promo code in the link that matches the
+campaign's code. A short link carries no UTMs itself: declare its expansion
+as the campaign's ``landing`` so its tags are checked here
+(``links.landing`` then checks that the redirect really delivers them).
 
 Why it matters: a link that loses its UTMs sends its visitors to "Direct"
 or "Unassigned"; ``Instagram`` and ``instagram`` are two rows in every GA4
@@ -33,6 +35,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote
 
@@ -87,9 +90,10 @@ def _rules(entry: LinkEntry, conv: Links) -> Iterator[tuple[Status, str, str, st
                "Add " + "&".join(f"{k}=..." for k in missing) + " to the link's query string"
                " (for a short link, declare its expansion as the campaign's `landing`).")
     utms = [p for p in query if p.is_utm]
-    upper = sorted({p.key for p in utms if p.value != p.value.lower()})
+    upper = {p.key: p.value for p in reversed(utms) if p.value != p.value.lower()}
     if upper:
-        yield (Status.WARN, "utm-uppercase", f"upper case in {', '.join(upper)}: GA4 reports "
+        named = ", ".join(f"{k}={v!r}" for k, v in sorted(upper.items()))
+        yield (Status.WARN, "utm-uppercase", f"upper case in {named}: GA4 reports "
                "split `Instagram` and `instagram` into two rows",
                "Use lower case in every utm_* value.")
     spaced = sorted({p.key for p in utms if p.value.strip() and " " in p.value})
@@ -168,41 +172,81 @@ def _evidence(entry: LinkEntry) -> dict[str, Any]:
     return ev
 
 
-def _case_splits(links: list[LinkEntry]) -> dict[str, list[tuple[str, list[str]]]]:
-    """Per subject: (parameter, variants) where the set spells one value in
-    several casings."""
-    spelled: dict[tuple[str, str], dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
-    for e in links:
+@dataclass(frozen=True)
+class _Split:
+    """One value spelled in several casings across the link set: the
+    spelling most links agree on, and the links that spell it otherwise."""
+
+    key: str
+    spelling: str  # lower case when any link has it, else the most common
+    agreeing: int  # how many links use ``spelling``
+    odd: list[tuple[int, str, str]]  # (index, subject, its spelling): the odd ones out
+
+    @property
+    def subject(self) -> str:
+        """The links that are wrong, by name (the first five, then a count)."""
+        names = [s for _, s, _ in self.odd]
+        more = f" and {len(names) - 5} more" if len(names) > 5 else ""
+        return ", ".join(names[:5]) + more
+
+
+def _case_splits(links: list[LinkEntry]) -> list[_Split]:
+    """Per parameter and value spelled in several casings: one ``_Split``. The
+    reference spelling is the lower-case one (the convention every link is
+    held to) when a link uses it, else the one most links use (the first seen
+    on a tie); every other spelling is an odd one out."""
+    spelled: dict[tuple[str, str], dict[str, list[tuple[int, str]]]] = defaultdict(
+        lambda: defaultdict(list))
+    for i, e in enumerate(links):
         if urlparts.split(e.tagged_url) is None:
             continue
         for key, v in urlparts.utm(e.tagged_url).items():
             if v.strip():
-                spelled[(key, v.strip().lower())][v.strip()].append(e.subject)
-    out: dict[str, list[tuple[str, list[str]]]] = defaultdict(list)
-    for (key, _), variants in spelled.items():
-        if len(variants) > 1:
-            for subjects in variants.values():
-                for s in subjects:
-                    out[s].append((key, sorted(variants)))
+                spelled[(key, v.strip().lower())][v.strip()].append((i, e.subject))
+    out: list[_Split] = []
+    for (key, lower), variants in spelled.items():
+        if len(variants) < 2:
+            continue
+        order = list(variants)
+        spelling = lower if lower in variants else max(
+            order, key=lambda v: (len(variants[v]), -order.index(v)))
+        odd = sorted((i, s, v) for v in order if v != spelling for i, s in variants[v])
+        out.append(_Split(key, spelling, len(variants[spelling]), odd))
     return out
 
 
+def _split_finding(split: _Split, evidence: list[dict[str, Any]]) -> Finding:
+    others = sorted({v for _, _, v in split.odd})
+    n = len(split.odd)
+    who = "this link" if n == 1 else f"these {n} links"
+    return CHECK.finding(
+        split.subject, Status.FAIL, "utm-case-split", urlparts.redact(
+            f"{split.key} is {' / '.join(map(repr, others))} in {who}, {split.spelling!r} in "
+            f"{split.agreeing} other link{'s' if split.agreeing != 1 else ''}: GA4 reports the "
+            "spellings as separate rows"),
+        evidence=urlparts.scrub({"parameter": split.key, "spelling": split.spelling,
+                                 "agreeing_links": split.agreeing,
+                                 "odd_ones_out": [{"subject": s, "value": v, **evidence[i]}
+                                                  for i, s, v in split.odd]}),
+        remediation=urlparts.redact(f"Spell {split.key} {split.spelling!r} in "
+                                    + ("this link." if n == 1 else "each of these links.")))
+
+
 def check_links(links: list[LinkEntry], conv: Links | None = None) -> list[Finding]:
+    """Every link's own findings (a link that breaks no rule passes), then
+    one ``utm-case-split`` per value the set spells in several casings, whose
+    subject is the link (or links) spelling it differently from the rest."""
     conv = conv or Links()
-    splits = _case_splits(links)
     findings: list[Finding] = []
-    for e in links:
-        ev = _evidence(e)
+    evidence = [_evidence(e) for e in links]
+    splits = _case_splits(links)
+    odd = {i for split in splits for i, _, _ in split.odd}
+    for i, e in enumerate(links):
+        ev = evidence[i]
         mine = [CHECK.finding(e.subject, st, code, urlparts.redact(summary), evidence=ev,
                               remediation=fix)
                 for st, code, summary, fix in _rules(e, conv)]
-        for key, variants in splits.get(e.subject, []):
-            mine.append(CHECK.finding(
-                e.subject, Status.FAIL, "utm-case-split",
-                f"{key} is spelled {' and '.join(map(repr, variants))} across the link set: "
-                "GA4 reports them as different campaigns", evidence={**ev, "variants": variants},
-                remediation=f"Use one spelling (lower case) of {key} in every link."))
-        if not any(f.status in _PROBLEM for f in mine):
+        if i not in odd and not any(f.status in _PROBLEM for f in mine):
             u = urlparts.utm(e.tagged_url)
             channel = ga4_channels.predict(u.get("utm_source", ""), u.get("utm_medium", ""),
                                            u.get("utm_campaign", ""))
@@ -210,7 +254,7 @@ def check_links(links: list[LinkEntry], conv: Links | None = None) -> list[Findi
                                       f"tagged for GA4's {channel} channel",
                                       evidence={**ev, "channel": channel}))
         findings += mine
-    return findings
+    return findings + [_split_finding(s, evidence) for s in splits]
 
 
 def check_link(subject: str, url: str, conv: Links | None = None, **kw: Any) -> list[Finding]:
