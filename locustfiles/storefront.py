@@ -74,6 +74,10 @@ class Shopper(FastHttpUser):
     wait_time = constant(0)
 
     def __init__(self, environment: Environment) -> None:
+        r = replay.REPLAY
+        if r is not None:  # before super().__init__: it builds the client with them
+            self.network_timeout = r.scenario.load.request_timeout
+            self.connection_timeout = min(10.0, r.scenario.load.request_timeout)
         super().__init__(environment)
         jar = QuietCookieJar()
         self.client.cookiejar = jar
@@ -84,14 +88,10 @@ class Shopper(FastHttpUser):
         if self.client.auth_header:
             self.page_headers["Authorization"] = self.client.auth_header
         fastsend.follow_no_redirects(self.client)
-        r = replay.REPLAY
         self._wall = 0.0
         self._resp: Any = None
         self._cookies = _Cookies(self.client)
         self._reads_headers = r is not None and r.profile is not None and r.profile.reads_headers
-        if r is not None:
-            self.network_timeout = r.scenario.load.request_timeout
-            self.connection_timeout = min(10.0, r.scenario.load.request_timeout)
 
     @task
     def sessions(self) -> None:
@@ -105,6 +105,11 @@ class Shopper(FastHttpUser):
         if r is None or r.t0 is None:
             gevent.sleep(0.2)
             return
+        # a worker builds its users before the master's plan (and scenario) arrive:
+        # the pool connects on first use with these, and nothing was sent yet
+        timeout = r.scenario.load.request_timeout
+        self.client.client.clientpool.client_args.update(
+            network_timeout=timeout, connection_timeout=min(10.0, timeout))
         take, ended = r.take, r.recorder.ended
         while True:
             a, counts = take()
