@@ -27,6 +27,7 @@ earlier captures, and from ``${ENV}`` secrets in headers.
 
 from __future__ import annotations
 
+import json
 import re
 from functools import cached_property
 from typing import Any, Literal
@@ -195,6 +196,7 @@ class Request(_Strict):
                                "headers": {k: Text.compile(v) for k, v in self.headers.items()}}
         if self.json_ is not None:
             out["json"] = Tree.compile(self.json_)
+            out["json_bytes"] = json.dumps(self.json_).encode()  # when it is constant
         if self.form is not None:
             out["form"] = Tree.compile(self.form)
         if self.graphql is not None:
@@ -203,7 +205,9 @@ class Request(_Strict):
 
     def names(self) -> set[str]:
         found: set[str] = set()
-        for value in self.templates.values():
+        for key, value in self.templates.items():
+            if key == "json_bytes":
+                continue
             if isinstance(value, dict):
                 for t in value.values():
                     found |= t.names

@@ -88,7 +88,8 @@ def build(step: str, request: Request, values: Mapping[str, Any], base_url: str,
                    for k, v in t["headers"].items()}
         body: bytes | None = None
         if "json" in t:
-            body = json.dumps(t["json"].render(values)).encode()
+            tree = t["json"]
+            body = t["json_bytes"] if tree.constant else json.dumps(tree.render(values)).encode()
             headers.setdefault("Content-Type", "application/json")
         elif "form" in t:
             body = urlencode(t["form"].render(values), doseq=True).encode()

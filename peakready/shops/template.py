@@ -89,7 +89,9 @@ def _text(value: Any) -> str:
 
 @dataclass(frozen=True)
 class Tree:
-    """A compiled JSON-like value: every string in it is a ``Text``."""
+    """A compiled JSON-like value: every string in it is a ``Text``; a part
+    without a placeholder is kept as it is (``Const``), so rendering a body
+    walks only what changes per session."""
 
     node: Any
 
@@ -101,21 +103,41 @@ class Tree:
     def names(self) -> set[str]:
         return _names(self.node)
 
+    @property
+    def constant(self) -> bool:
+        return isinstance(self.node, Const)
+
     def render(self, values: Mapping[str, Any]) -> Any:
         return _render(self.node, values)
 
 
+@dataclass(frozen=True)
+class Const:
+    """A subtree with no placeholder: rendered as itself (never mutated)."""
+
+    value: Any
+
+
 def _compile(node: Any) -> Any:
     if isinstance(node, str):
-        return Text.compile(node)
+        text = Text.compile(node)
+        return Const(node) if len(text.parts) == 1 else text
     if isinstance(node, Mapping):
-        return {k: _compile(v) for k, v in node.items()}
+        items = {k: _compile(v) for k, v in node.items()}
+        if all(isinstance(v, Const) for v in items.values()):
+            return Const({k: v.value for k, v in items.items()})
+        return items
     if isinstance(node, list):
-        return [_compile(v) for v in node]
-    return node
+        parts = [_compile(v) for v in node]
+        if all(isinstance(v, Const) for v in parts):
+            return Const([v.value for v in parts])
+        return parts
+    return Const(node)
 
 
 def _names(node: Any) -> set[str]:
+    if isinstance(node, Const):
+        return set()
     if isinstance(node, Text):
         return node.names
     if isinstance(node, dict):
@@ -126,6 +148,8 @@ def _names(node: Any) -> set[str]:
 
 
 def _render(node: Any, values: Mapping[str, Any]) -> Any:
+    if isinstance(node, Const):
+        return node.value
     if isinstance(node, Text):
         return node.value(values)
     if isinstance(node, dict):
