@@ -152,8 +152,11 @@ def main(argv: list[str] | None = None) -> int:
     except BadInput as exc:
         print(exc.render(), file=sys.stderr)
         return ExitCode.BAD_INPUT
-    except KeyboardInterrupt:
-        return ExitCode.INTERNAL_ERROR
+    except KeyboardInterrupt:  # `run` handles its own once traffic may have gone out
+        sent = (" before any traffic: nothing was sent and no report was written"
+                if args.command in ("run", "worker") else "")
+        print(f"peakready {args.command}: interrupted (Ctrl-C){sent}", file=sys.stderr)
+        return ExitCode.INCONCLUSIVE
     except Exception:
         traceback.print_exc()
         print("peakready: internal error (a bug); the traceback is above.", file=sys.stderr)

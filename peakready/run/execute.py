@@ -2,15 +2,21 @@
 
 Whatever happens after the scenario is accepted (a target that fails, Ctrl-C,
 a crash of the generator or of peakready itself), a report is written and
-marked partial where it is.
+marked partial where it is. The report folder is tried before any traffic (a
+folder that cannot be written is bad input); when it still fails at the end
+(a full disk), the verdict is printed all the same, report.json goes where it
+can, and load-result.json stays for `peakready report` to render later.
+An interrupt before the scenario is accepted reaches peakready.cli, which says
+nothing was sent.
 """
 
 from __future__ import annotations
 
 import signal
+import tempfile
 import traceback
 from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
@@ -34,7 +40,7 @@ from peakready.reports.model import Report
 from peakready.run.console import Progress, console
 from peakready.run.find_limit import run_limit
 from peakready.run.locust import Master, run_load
-from peakready.run.report import RunState, build_report, now_iso
+from peakready.run.report import RunState, build_report, now_iso, save_manifest
 from peakready.run.trial import trial
 from peakready.scenario.model import Scenario
 
@@ -100,8 +106,13 @@ def execute(opts: RunOptions) -> ExitCode:
         refuse_unless_allowed(scenario.target.base_url, scenario.target.allowed_hosts, source)
     outdir = opts.outdir or Path("out") / (scenario.source.stem if scenario.source
                                            else scenario.name)
-    outdir.mkdir(parents=True, exist_ok=True)
     state = RunState(started_at=now_iso())
+    try:  # before any traffic: a run whose report cannot be written is not started
+        save_manifest(outdir, scenario, state, strict=opts.strict, replay=opts.replay,
+                      find_limit=opts.find_limit)
+    except OSError as exc:
+        raise BadInput(f"the report folder {outdir} cannot be written: {_why(exc)}",
+                       ["nothing was sent; give a writable --out with free space"]) from None
     previous = signal.signal(signal.SIGTERM, _sigterm_as_interrupt)
     try:
         _run(scenario, plan, opts, outdir, state)
@@ -112,22 +123,80 @@ def execute(opts: RunOptions) -> ExitCode:
     except Exception as exc:  # still write what we have, marked partial
         state.crashed = True
         state.notes.append(f"internal error: {type(exc).__name__}: {exc}")
-        (outdir / "traceback.txt").write_text(traceback.format_exc(), encoding="utf-8")
+        with suppress(OSError):  # a full disk must not lose the run
+            (outdir / "traceback.txt").write_text(traceback.format_exc(), encoding="utf-8")
     finally:
         signal.signal(signal.SIGTERM, previous)
+    try:
+        return _finish(scenario, plan, opts, baseline, outdir, state)
+    except KeyboardInterrupt:  # a second Ctrl-C while the report is written
+        console.print(f"interrupted while writing the report; what the load measured is "
+                      f"in {outdir / 'load-result.json'} (peakready report renders it)",
+                      markup=False, soft_wrap=True)
+        return ExitCode.INCONCLUSIVE
+
+
+def _finish(scenario: Scenario, plan: Plan, opts: RunOptions, baseline: Report | None,
+            outdir: Path, state: RunState) -> ExitCode:
     report = build_report(scenario, plan, state, strict=opts.strict, replay=opts.replay)
     if baseline is not None:
         report.comparison = compare(report, baseline, str(opts.baseline))
     try:
         written = reports.write_all(report, outdir)
+    except OSError as exc:  # a full or read-only disk: the verdict stands, say where it is
+        _print_summary(report, {})
+        _save_elsewhere(report, outdir, f"could not write the report to {outdir}: {_why(exc)}")
+        return ExitCode.INTERNAL_ERROR if state.crashed else ExitCode(report.exit_code)
     except Exception as exc:  # a renderer bug must not lose the run: keep the JSON
-        (outdir / "report.json").write_text(report.model_dump_json(indent=2), encoding="utf-8")
-        (outdir / "traceback.txt").write_text(traceback.format_exc(), encoding="utf-8")
-        console.print(f"could not render the report ({type(exc).__name__}: {exc}); "
-                      f"{outdir / 'report.json'} is written", markup=False)
+        _print_summary(report, {})
+        _save_elsewhere(report, outdir, f"could not render the report ({type(exc).__name__}: "
+                        f"{exc})", traceback.format_exc())
         return ExitCode.INTERNAL_ERROR
     _print_summary(report, written)
     return ExitCode.INTERNAL_ERROR if state.crashed else ExitCode(report.exit_code)
+
+
+def _why(exc: OSError) -> str:
+    return exc.strerror or str(exc) or type(exc).__name__
+
+
+def _save_elsewhere(report: Report, outdir: Path, problem: str, trace: str = "") -> None:
+    """report.json (the source of every other format) in the report folder or,
+    when that cannot be written, in a new temporary folder; print where it and
+    load-result.json are."""
+    console.print(problem, markup=False, soft_wrap=True)
+    for name in reports.RENDERERS:  # write_all's half-written files
+        with suppress(OSError):
+            (outdir / f"{name}.tmp").unlink(missing_ok=True)
+    saved: Path | None = None
+    for folder in (outdir, None):
+        try:
+            folder = folder or Path(tempfile.mkdtemp(prefix="peakready-report-"))
+            path = folder / "report.json"
+            tmp = path.with_name("report.json.tmp")
+            try:
+                tmp.write_text(report.model_dump_json(indent=2) + "\n", encoding="utf-8")
+                tmp.replace(path)
+            finally:
+                tmp.unlink(missing_ok=True)
+            if trace:
+                (folder / "traceback.txt").write_text(trace, encoding="utf-8")
+        except OSError:
+            continue
+        saved = path
+        break
+    result = outdir / "load-result.json"
+    if saved is not None:
+        console.print(f"saved: {saved}", markup=False, soft_wrap=True)
+    if result.exists():
+        console.print(f"kept:  {result}", markup=False, soft_wrap=True)
+    if saved is None and not result.exists():
+        console.print("nothing of this run could be saved; the verdict above is all there is",
+                      markup=False)
+        return
+    again = saved or result
+    console.print(f"render it with: peakready report {again} --out DIR", markup=False,
+                  soft_wrap=True)
 
 
 def _run(scenario: Scenario, plan: Plan, opts: RunOptions, outdir: Path,
@@ -152,6 +221,9 @@ def _run(scenario: Scenario, plan: Plan, opts: RunOptions, outdir: Path,
             trial(scenario, state.base_url)  # BadInput: the profile does not fit the shop
         console.print(f"running pre-flight checks against {state.base_url} ...")
         state.findings += run_checks(ALL, ctx, Phase.PRE, levels)
+        with suppress(OSError):  # kept for `peakready report` of load-result.json
+            save_manifest(outdir, scenario, state, strict=opts.strict, replay=opts.replay,
+                          find_limit=opts.find_limit)
         if opts.replay:
             s = plan.summary()
             console.print(f"replaying {plan.source}: {s['total_sessions']} sessions over "
@@ -202,6 +274,8 @@ def _print_summary(report: Report, written: dict[str, Path]) -> None:
                   + (" (partial run)" if report.partial else ""))
     for f in report.blocking():
         console.print(f"  blocking: {f.check} {f.subject}: {f.summary}", markup=False)
+    if not written:
+        return
     console.print(f"report: {written['report.html']}")
     for name, path in written.items():
         if name != "report.html":
