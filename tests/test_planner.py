@@ -60,7 +60,9 @@ def test_busiest_window_and_speedup_keep_rates_and_shape() -> None:
     assert max(_per_min(plan)) == pytest.approx(60)  # the same peak rate
     assert _per_min(plan)[:4] == pytest.approx([60, 40, 25, 15])  # the spike's shape
     assert plan.window_start == (T0 + dt.timedelta(minutes=30)).isoformat()
-    assert plan.interval_s == pytest.approx(6.0)
+    # 24 s of replay at 25/min: no interval can reach min_interval_samples; the
+    # shortest allowed one, not the history's minute sped up (6 s), and the plan says so
+    assert plan.interval_s == 10.0 and "fewer than" in plan.interval_basis
 
 
 def test_explicit_window() -> None:

@@ -47,8 +47,12 @@ class Load(_Strict):
     max_sessions_per_min: float | None = Field(
         None, gt=0, description="Cap on the planned arrival rate; the plan says when it bites.")
     interval: Duration | None = Field(
-        None, gt=0, description="Resolution of the recorded series; default 10s for runs "
-        "shorter than 30 minutes, else 1 minute.")
+        None, gt=0, description="Resolution of the recorded series: the report's "
+        "per-interval figures and per-interval SLOs. Unset, it is chosen from the plan's "
+        "rate so intervals can be judged: the shortest of 10s, 15s, 20s, 30s, 1m, 2m, 5m, "
+        "10m, 15m, 30m, 1h (from 1m for plans of 30 minutes or more) in which the plan's "
+        "median session rate sends `slos.min_interval_samples` landing requests (one per "
+        "session), but at most a third of the run; `peakready plan` shows it and why.")
     max_request_rate: float = Field(
         500, gt=0, description="Safety cap on requests per second across all workers.")
     max_users: int = Field(2000, gt=0, description="Cap on the pool of Locust users.")
@@ -68,8 +72,3 @@ class Load(_Strict):
     seed: int = Field(1, description="Seed of the session draws: the same seed replays the "
                       "same sessions.")
     find_limit: FindLimit = Field(default_factory=lambda: FindLimit())
-
-    def series_interval(self) -> float:
-        if self.interval:
-            return self.interval
-        return 10.0 if (self.duration or 0) < 1800 else 60.0

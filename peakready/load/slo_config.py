@@ -27,7 +27,9 @@ class Slos(_Strict):
         0.1, ge=0, le=1, description="Share of intervals a step may breach its SLO in "
         "(over the run it must hold regardless); beyond it the step fails.")
     min_interval_samples: int = Field(
-        20, ge=1, description="An interval with fewer requests of a step is not judged.")
+        20, ge=1, description="An interval with fewer requests of a step is not judged; "
+        "unless `load.interval` is set, intervals are made long enough for the landing page "
+        "to get this many at the plan's median rate.")
     max_dropped_rate: float | None = Field(
         None, ge=0, le=1, description="Most session starts that may be dropped.")
     min_headroom: float | None = Field(

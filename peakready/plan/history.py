@@ -26,7 +26,7 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 from peakready.flows import FlowKind
-from peakready.plan.model import Plan, PlanStep, Rate, apply_cap, base_plan
+from peakready.plan.model import Plan, PlanStep, Rate, apply_cap, base_plan, fit_interval
 from peakready.scenario.model import Scenario
 from peakready.traffic import load_history
 from peakready.traffic.model import History
@@ -148,7 +148,6 @@ def plan_from_history(scenario: Scenario, hist: History) -> Plan:
     totals = hist.totals()[i0:i1]
     plan = base_plan(
         scenario, steps, f"{hist.format} history {Path(hist.source).name}",
-        interval_s=scenario.load.interval or interval / t.speedup,
         growth=t.growth, safety=t.safety, speedup=t.speedup,
         window_start=start_wall.isoformat() if start_wall else None,
         last_season_peak_per_min=round(max(totals, default=0) * 60 / interval, 3))
@@ -157,6 +156,9 @@ def plan_from_history(scenario: Scenario, hist: History) -> Plan:
     cap = _cap_per_s(scenario, plan)
     if cap is not None:
         apply_cap(plan, cap)
+    # The series interval from the rate actually sent, after the cap: not the
+    # history's interval sped up (3 s in the demo: too short to judge).
+    fit_interval(plan, scenario)
     return plan
 
 

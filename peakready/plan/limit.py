@@ -49,6 +49,8 @@ def limit_plan(plan: Plan, scenario: Scenario) -> Plan:
             break
     return plan.model_copy(update={
         "steps": steps, "interval_s": cfg.step_duration, "limit_factors": factors,
+        "interval_basis": "one interval per step of the staircase "
+                          "(load.find_limit.step_duration)",
         "capped": [], "capped_steps": 0, "forecast_peak_per_min": forecast * 60,
         "source": f"find-limit staircase x{' x'.join(f'{f:g}' for f in factors)} of the "
                   f"forecast peak ({forecast * 60:.1f}/min)"})

@@ -17,6 +17,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from peakready.flows import FlowKind, requests_per_session
+from peakready.plan.interval import choose_interval, median_rate
 from peakready.scenario.model import Scenario
 
 PLAN_SCHEMA_VERSION = 1
@@ -45,7 +46,8 @@ class Plan(BaseModel):
     scenario: str
     source: str
     seed: int
-    interval_s: float
+    interval_s: float  # of the recorded series (peakready.plan.interval)
+    interval_basis: str = ""  # why that interval
     growth: float = 0.0
     safety: float = 0.0
     arrivals: str = "random"
@@ -94,6 +96,8 @@ class Plan(BaseModel):
         return {
             "source": self.source,
             "duration_s": round(self.duration_s, 3),
+            "interval_s": self.interval_s,
+            "interval_basis": self.interval_basis,
             "peak_sessions_per_min": round(self.peak_per_s * 60, 2),
             "total_sessions": round(self.total_sessions),
             "peak_requests_per_s": round(self.peak_rps, 2),
@@ -118,8 +122,9 @@ def session_seconds(scenario: Scenario) -> dict[str, float]:
 
 
 def base_plan(scenario: Scenario, steps: list[PlanStep], source: str, **kw: Any) -> Plan:
-    kw.setdefault("interval_s", scenario.load.series_interval())
-    return Plan(
+    """A plan of these steps; its series interval fitted to them
+    (``fit_interval``) unless ``interval_s`` is given."""
+    plan = Plan(
         scenario=scenario.name, source=source, seed=scenario.load.seed, steps=steps,
         flow_kinds={f.name: f.kind for f in scenario.flows},
         session_seconds=session_seconds(scenario),
@@ -128,7 +133,18 @@ def base_plan(scenario: Scenario, steps: list[PlanStep], source: str, **kw: Any)
         flow_products={f.name: f.products for f in scenario.flows},
         campaign_landing={c.name: c.landing_path() for c in scenario.campaigns},
         campaign_promo={c.name: c.promo_code for c in scenario.campaigns},
-        max_users=scenario.load.max_users, **kw)
+        max_users=scenario.load.max_users, **{"interval_s": 0.0, **kw})
+    if "interval_s" not in kw:
+        fit_interval(plan, scenario)
+    return plan
+
+
+def fit_interval(plan: Plan, scenario: Scenario) -> None:
+    """The series interval from the rate the plan sends (after any cap):
+    ``load.interval``, or long enough to judge (``peakready.plan.interval``)."""
+    plan.interval_s, plan.interval_basis = choose_interval(
+        median_rate((st.duration, st.total_per_s) for st in plan.steps), plan.duration_s,
+        scenario.slos.min_interval_samples, scenario.load.interval)
 
 
 def mix(scenario: Scenario, total_per_s: float) -> list[Rate]:
@@ -143,16 +159,23 @@ def mix(scenario: Scenario, total_per_s: float) -> list[Rate]:
 
 
 def constant_plan(scenario: Scenario) -> Plan:
-    """The scenario's constant arrival rate over its duration, one step per interval."""
+    """The scenario's constant arrival rate over its duration, one step per
+    interval (chosen from the rate, after ``load.max_sessions_per_min``)."""
     load = scenario.load
-    interval = load.series_interval()
+    assert load.arrival_rate is not None and load.duration is not None
+    rate = load.arrival_rate
+    if load.max_sessions_per_min is not None:
+        rate = min(rate, load.max_sessions_per_min / 60)
+    interval, basis = choose_interval(rate, load.duration, scenario.slos.min_interval_samples,
+                                      load.interval)
     rates = mix(scenario, load.arrival_rate)
     steps, t = [], 0.0
     while t < load.duration - 1e-9:
         d = min(interval, load.duration - t)
         steps.append(PlanStep(t=t, duration=d, rates=rates))
         t += d
-    return base_plan(scenario, steps, f"constant {load.arrival_rate:g} sessions/s")
+    return base_plan(scenario, steps, f"constant {load.arrival_rate:g} sessions/s",
+                     interval_s=interval, interval_basis=basis)
 
 
 def apply_cap(plan: Plan, cap_per_s: float) -> None:
