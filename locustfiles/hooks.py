@@ -4,8 +4,14 @@ result file. (Requests are recorded by the user class itself.)
 
 Options (also as environment variables): ``--scenario`` (PEAKREADY_SCENARIO),
 ``--plan`` (PEAKREADY_PLAN, default: built from the scenario),
-``--peakready-results`` and ``--peakready-progress``. A worker takes its plan
-from the master's start message, so it needs no history file.
+``--peakready-results``, ``--peakready-progress`` and ``--peakready-drain``
+(PEAKREADY_DRAIN: seconds sessions may still run after the plan ends, 30 by
+default). A worker takes its plan from the master's start message, so it
+needs no history file.
+
+At the stop, the master asks every worker still there to stop and send its
+final figures (after ``Replay.close_books``) and waits for them before it
+writes the result; Locust's own last report comes too late for that.
 """
 
 from __future__ import annotations
@@ -24,11 +30,20 @@ from locust import events
 from locust.env import Environment
 from locust.runners import MasterRunner, WorkerRunner
 from peakready.locustfiles import replay
-from peakready.locustfiles.replay import REPORT_KEY, START_MSG, Replay, ReplayShape, log
+from peakready.locustfiles.replay import (
+    DRAIN_S,
+    FINAL_MSG,
+    REPORT_KEY,
+    START_MSG,
+    STOP_MSG,
+    Replay,
+    ReplayShape,
+    log,
+)
 
 from peakready.errors import BadInput
 from peakready.load.recorder import Recorder
-from peakready.load.results import CpuWarning, RunStatus
+from peakready.load.results import Cause, CpuWarning, RunStatus
 from peakready.load.safety import host_allowed
 from peakready.plan.build import build_plan
 from peakready.plan.model import Plan
@@ -53,6 +68,9 @@ def _options(parser: Any) -> None:
                         help="where to write the result JSON")
     parser.add_argument("--peakready-progress", env_var="PEAKREADY_PROGRESS", default="",
                         help="where to append one progress line per second")
+    parser.add_argument("--peakready-drain", env_var="PEAKREADY_DRAIN", type=float,
+                        default=DRAIN_S, help="seconds sessions in flight may still run after "
+                        "the plan ends; those still running then are cut off")
 
 
 def _refuse(env: Environment, message: str) -> None:
@@ -75,6 +93,7 @@ def _init(environment: Environment, **_: Any) -> None:
         if worker:  # the plan comes from the master: no history file needed here
             environment.runner.register_message(START_MSG, partial(_on_start_message,
                                                                    scenario=scenario))
+            environment.runner.register_message(STOP_MSG, _on_stop_message, concurrent=True)
             return
         plan_path = getattr(opts, "plan", "")
         plan = (Plan.model_validate_json(Path(plan_path).read_text(encoding="utf-8"))
@@ -82,8 +101,12 @@ def _init(environment: Environment, **_: Any) -> None:
     except BadInput as exc:
         raise SystemExit(exc.render()) from None
     environment.shape_class = environment.shape_class or ReplayShape()
-    replay.REPLAY = Replay(environment, scenario, plan, Recorder(plan.interval_s),
-                           profile=shop_profile(scenario))
+    replay.REPLAY = Replay(environment, scenario, plan,
+                           Recorder(plan.interval_s, whose=gevent.getcurrent),
+                           profile=shop_profile(scenario),
+                           drain_s=getattr(opts, "peakready_drain", DRAIN_S))
+    if isinstance(environment.runner, MasterRunner):
+        environment.runner.register_message(FINAL_MSG, _on_final_message)
     if environment.runner is not None:
         # While a shape runs, headless Locust has no SIGTERM handler yet (it
         # installs one after the shape ends): stop cleanly, as on Ctrl-C, so the
@@ -95,6 +118,7 @@ def _on_sigterm(environment: Environment) -> None:
     r = replay.REPLAY
     if r is not None and r.status is RunStatus.COMPLETED:
         r.status = RunStatus.INTERRUPTED
+        r.stop_cause = Cause.INTERRUPT
         r.stop_reason = "stopped by SIGTERM"
     gevent.spawn(environment.runner.quit)
 
@@ -135,6 +159,7 @@ def _spawned(user_count: int, **_: Any) -> None:
         for i, client_id in enumerate(sorted(runner.clients, key=runner.get_worker_index)):
             runner.send_message(START_MSG, {"t0_wall": t0_wall, "index": i, "count": count,
                                             "plan": plan_json}, client_id=client_id)
+            r.shares[client_id] = i
         r.t0 = time.monotonic() + 0.5
         r.workers = count
         r.started_wall = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
@@ -150,7 +175,8 @@ def _on_start_message(environment: Environment, msg: Any, scenario: Scenario,
     if replay.REPLAY is not None and replay.REPLAY.t0 is not None:
         return
     plan = Plan.model_validate_json(msg.data["plan"])
-    replay.REPLAY = Replay(environment, scenario, plan, Recorder(plan.interval_s),
+    replay.REPLAY = Replay(environment, scenario, plan,
+                           Recorder(plan.interval_s, whose=gevent.getcurrent),
                            profile=shop_profile(scenario))
     problem = host_problem(environment)
     if problem:  # defence in depth: the master checked too
@@ -165,8 +191,8 @@ def _supervise(progress_path: str) -> None:
     """Master/local: progress line, abort rule and histogram compaction, each second."""
     r = replay.REPLAY
     last: dict[str, Any] = {}
-    while r is not None and r.status is RunStatus.COMPLETED and r.env.runner.state not in (
-            "stopped", "quitting"):
+    while r is not None and r.status is RunStatus.COMPLETED and not r.stopping.is_set() \
+            and r.env.runner.state not in ("stopped", "quitting"):
         if progress_path:
             last = r.write_progress(progress_path, last)
         r.abort_if_failing()
@@ -202,12 +228,19 @@ def _worker_report(client_id: str, data: dict[str, Any]) -> None:
     part = data.get(REPORT_KEY)
     if r is None or not part:
         return
-    r.recorder.absorb(part["recorder"])
-    r.worker_figures[client_id] = part["figures"]
+    r.absorb(client_id, part)
     cpu = data.get("current_cpu_usage", 0)
     if cpu > 90 and r.t0 is not None:
         r.health.cpu_warnings.append(
             CpuWarning(worker=client_id, at_s=round(r.now(), 1), cpu_percent=cpu))
+
+
+@events.test_stopping.add_listener
+def _test_stopping(environment: Environment, **_: Any) -> None:
+    """No user takes another session start from here on."""
+    r = replay.REPLAY
+    if r is not None:
+        r.stop()
 
 
 @events.test_stop.add_listener
@@ -215,19 +248,55 @@ def _test_stop(environment: Environment, **_: Any) -> None:
     r = replay.REPLAY
     if r is None:
         return
-    if not isinstance(environment.runner, MasterRunner):
-        r.drop_queued()
-    if not isinstance(environment.runner, WorkerRunner):
+    runner = environment.runner
+    if not isinstance(runner, MasterRunner):
+        r.close_books()  # the users are stopped: count what is left
+    if isinstance(runner, MasterRunner):
+        _collect_finals(r, runner)
+    if not isinstance(runner, WorkerRunner):
         _write_result(environment)
+
+
+def _collect_finals(r: Replay, runner: MasterRunner) -> None:
+    """Ask every worker still there to stop and send its final figures; wait
+    for them (a worker lets its sessions run up to --stop-timeout)."""
+    gone = {node.id for node in runner.clients.missing}
+    waiting = {cid for cid in r.shares if cid not in r.final and cid not in gone}
+    for client_id in waiting:
+        runner.send_message(STOP_MSG, None, client_id=client_id)
+    deadline = time.monotonic() + (r.env.stop_timeout or 0) + 15.0
+    while time.monotonic() < deadline:
+        gone = {node.id for node in runner.clients.missing}
+        if not {cid for cid in waiting if cid not in r.final and cid not in gone}:
+            return
+        gevent.sleep(0.05)
+    log.error("no final figures from worker(s) %s",
+              ", ".join(sorted(cid for cid in waiting if cid not in r.final)))
+
+
+def _on_stop_message(environment: Environment, msg: Any, **_: Any) -> None:
+    """Worker: stop the users, close the books, send the final figures."""
+    r = replay.REPLAY
+    runner = environment.runner
+    if r is None or runner is None:
+        return
+    r.stop()
+    runner.stop()  # its test_stop closes the books (once)
+    r.close_books()
+    runner.send_message(FINAL_MSG, {"recorder": r.recorder.drain(), "figures": r.figures()})
+
+
+def _on_final_message(environment: Environment, msg: Any, **_: Any) -> None:
+    r = replay.REPLAY
+    if r is not None and msg.data:
+        r.absorb(msg.node_id, msg.data, final=True)
 
 
 @events.quitting.add_listener
 def _quitting(environment: Environment, **_: Any) -> None:
     r = replay.REPLAY
     if r is not None and not r.written and not isinstance(environment.runner, WorkerRunner):
-        if r.status is RunStatus.COMPLETED and not r.finished():
-            r.status = RunStatus.INTERRUPTED
-            r.stop_reason = "the load was stopped before the plan ended"
+        _stopped_early(r)
         _write_result(environment)
 
 
@@ -240,13 +309,18 @@ def _quit(exit_code: int, **_: Any) -> None:
         _write_result(r.env)
 
 
+def _stopped_early(r: Replay) -> None:
+    if r.status is RunStatus.COMPLETED and not r.finished():
+        r.status = RunStatus.INTERRUPTED
+        r.stop_cause = r.stop_cause or Cause.INTERRUPT
+        r.stop_reason = "the load was stopped before the plan ended"
+
+
 def _write_result(environment: Environment) -> None:
     r = replay.REPLAY
     if r is None or r.t0 is None:
         return
-    if r.status is RunStatus.COMPLETED and not r.finished():
-        r.status = RunStatus.INTERRUPTED
-        r.stop_reason = "the load was stopped before the plan ended"
+    _stopped_early(r)
     path = getattr(environment.parsed_options, "peakready_results", "")
     if path:
         tmp = f"{path}.tmp"

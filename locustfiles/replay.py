@@ -8,6 +8,16 @@ the backlog; one that starts more than ``late_tolerance`` after it was due
 is *late*; one older than ``drop_after`` (or still waiting at the end) is
 *dropped*. Both are counted, never hidden (coordinated omission).
 
+When the run stops (the plan and its drain time are over, the abort rule,
+find-limit, Ctrl-C), no user takes another start, and ``close_books`` counts
+what is left: a start not yet due, or due for less than ``late_tolerance``,
+is *cancelled* by the stop (not the generator's fault); one waiting longer
+is dropped; a session still running is *cut off*, with its order attempt and
+request in flight. The master names the cause (``cancelled_by``,
+``cut_off_by``) and, for a worker whose last figures never came, counts its
+unreported share as cancelled and its open sessions as cut off ("worker
+lost"), so planned always equals the plan.
+
 Handing arrivals to users, rather than running a scheduler greenlet that
 queues each start for a user to pick up, saves a timer, a queue hand-over
 and a context switch per session: under load the generator spends its CPU
@@ -29,7 +39,7 @@ import logging
 import math
 import secrets
 import time
-from collections import deque
+from collections import defaultdict, deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -38,10 +48,11 @@ import gevent
 import gevent.event
 from locust import LoadTestShape
 from locust.env import Environment
+from locust.exception import StopUser
 from locust.runners import MasterRunner
 
-from peakready.load.recorder import Recorder
-from peakready.load.results import Health, LoadResult, RunStatus
+from peakready.load.recorder import NO_CAMPAIGN, Event, Recorder
+from peakready.load.results import Cause, Health, LoadResult, RunStatus
 from peakready.plan.arrivals import Arrival, arrivals
 from peakready.plan.limit import judge_step
 from peakready.plan.model import Plan
@@ -52,6 +63,8 @@ from peakready.shops.session import session_values
 log = logging.getLogger("peakready")
 REPORT_KEY = "peakready"
 START_MSG = "peakready_start"
+STOP_MSG = "peakready_stop"  # master -> worker: stop now and send your final figures
+FINAL_MSG = "peakready_final"  # worker -> master: the figures after close_books
 DRAIN_S = 30.0  # after the plan ends, wait this long for sessions in flight
 
 
@@ -63,7 +76,8 @@ class TokenBucket:
     request that does not conform reserves its slot and waits for it, so at
     most ``burst + rate × t`` requests go out in any ``t`` seconds."""
 
-    def __init__(self, per_s: float) -> None:
+    def __init__(self, per_s: float, on_send: Any = None) -> None:
+        self.on_send = on_send  # told of every request about to go out
         self.rate = per_s
         self.burst = max(1.0, per_s / 2)  # half a second of burst absorbs random clumps
         self.spacing = 1.0 / per_s
@@ -78,6 +92,8 @@ class TokenBucket:
         if tat - now > self.tolerance:  # a reservation: wait until it conforms
             self.limited += 1
             gevent.sleep(tat - now - self.tolerance)
+        if self.on_send is not None:
+            self.on_send()
 
 
 @dataclass
@@ -96,11 +112,21 @@ class Replay:
     scheduling_done: bool = False  # source exhausted
     busy: int = 0  # users in a session
     held: int = 0  # users holding an arrival, asleep until it is due
-    never: gevent.event.Event = field(default_factory=gevent.event.Event)
+    stopping: gevent.event.Event = field(default_factory=gevent.event.Event)  # no more starts
+    stopped_at: float | None = None  # when the stop began (offset from t0)
+    books_closed: bool = False
     status: RunStatus = RunStatus.COMPLETED
     stop_reason: str = ""
+    stop_cause: Cause | None = None  # what stopped the run early, when it did
+    drain_s: float = DRAIN_S  # after the plan ends, wait this long for sessions in flight
     health: Health = field(default_factory=Health)
     worker_figures: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # master: each worker's share (index of count), what it reported per cell
+    # ([planned, open sessions]), and which sent their final figures
+    shares: dict[str, int] = field(default_factory=dict)
+    reported: dict[str, dict[tuple[int, str, str], list[int]]] = field(default_factory=dict)
+    final: set[str] = field(default_factory=set)
+    _share_cells: list[dict[tuple[int, str, str], int]] | None = None
     written: bool = False
     limiter: TokenBucket | None = None
     workers: int = 1
@@ -132,7 +158,8 @@ class Replay:
         gc.freeze()
         self.t0 = t0
         self.started_wall = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-        self.limiter = TokenBucket(self.scenario.load.max_request_rate / count)
+        self.limiter = TokenBucket(self.scenario.load.max_request_rate / count,
+                                   on_send=self.recorder.sent)
         self.source = arrivals(self.plan, index, count)
 
     def now(self) -> float:
@@ -154,26 +181,33 @@ class Replay:
 
         A user that gets an arrival before it is due sleeps until then; one
         that gets it later is late by the difference. With nothing left to
-        hand out, it waits until Locust stops it (by killing its greenlet,
-        so no timer is needed on this hot path)."""
+        hand out, it waits for the stop. Once the run is stopping, no user
+        takes another start: it hands back the one it holds and stops
+        (``StopUser``), and ``close_books`` counts what is left."""
         load = self.scenario.load
         t0 = self.t0
         assert t0 is not None
+        stopping = self.stopping
         while True:
+            if stopping.is_set():
+                raise StopUser
             a = self.backlog.popleft() if self.backlog else self._next()
             if a is None:
-                self.never.wait()
+                stopping.wait()
                 continue
             now = time.monotonic()
             if t0 + a.t - now > 0.001:  # a start due within the millisecond goes now
                 self.held += 1
                 try:
-                    gevent.sleep(t0 + a.t - now)
-                except BaseException:  # stopped while holding it: hand it back
+                    stopped = stopping.wait(t0 + a.t - now)
+                except BaseException:  # killed while holding it: hand it back
                     self.backlog.appendleft(a)
                     raise
                 finally:
                     self.held -= 1
+                if stopped:
+                    self.backlog.appendleft(a)
+                    raise StopUser
                 now = time.monotonic()
             waited = now - t0 - a.t
             if waited > load.drop_after:
@@ -194,11 +228,38 @@ class Replay:
             self.backlog.append(a)
         return len(self.backlog)
 
-    def drop_queued(self) -> None:
-        """At the end: every arrival that was due and never started is dropped."""
-        self.due()
-        while self.backlog:
-            self._dropped(self.backlog.popleft())
+    def stop(self) -> None:
+        """The run is stopping: no user takes another start from now on."""
+        if self.stopped_at is None:
+            self.stopped_at = self.now()
+        self.stopping.set()
+
+    def close_books(self) -> None:
+        """At the stop, once the users are stopped (a worker's or the single
+        process's ``test_stop``): sessions still open are cut off, and every
+        start of this process's share not taken is dropped if, when the stop
+        began, it had waited longer than ``late_tolerance`` (the generator was
+        behind), else cancelled by the stop. After this the share's books
+        balance."""
+        if self.books_closed or self.source is None:
+            return
+        self.books_closed = True
+        self.stop()
+        self.recorder.cut_off()
+        now = self.stopped_at
+        assert now is not None
+        tolerance = self.scenario.load.late_tolerance
+        rest = list(self.backlog)
+        self.backlog.clear()
+        if self.ahead is not None:
+            rest.append(self.ahead)
+            self.ahead = None
+        session = self.recorder.session
+        for a in (*rest, *self.source):
+            session("planned", a.t, a.campaign, a.flow)
+            session("dropped" if now - a.t > tolerance else "cancelled", a.t, a.campaign,
+                    a.flow)
+        self.scheduling_done = True
 
     def _dropped(self, a: Arrival) -> None:
         self.recorder.session("planned", a.t, a.campaign, a.flow)
@@ -215,7 +276,8 @@ class Replay:
     # -- master / local side -----------------------------------------------
     def combined(self) -> dict[str, Any]:
         if isinstance(self.env.runner, MasterRunner):
-            figs = list(self.worker_figures.values())
+            gone = {node.id for node in self.env.runner.clients.missing}
+            figs = [f for cid, f in self.worker_figures.items() if cid not in gone]
             n = max(1, self.env.runner.worker_count)
             return {"backlog": sum(f["backlog"] for f in figs),
                     "busy": sum(f["busy"] for f in figs),
@@ -230,7 +292,12 @@ class Replay:
             return True
         if self.combined()["done"]:
             return True
-        return self.now() > self.plan.duration_s + max(DRAIN_S, self.scenario.load.drop_after)
+        return self.drained()
+
+    def drained(self) -> bool:
+        """The plan and its drain time are over: sessions still running are cut off."""
+        return self.now() > self.plan.duration_s + max(self.drain_s,
+                                                        self.scenario.load.drop_after)
 
     def judge_limit(self) -> None:
         """Find-limit: judge each step once its figures are in; stop at the first
@@ -249,6 +316,7 @@ class Replay:
                     "held" if judged.held else f"broke: {judged.problems[0]}")
         if not judged.held:
             self.limit_done = True
+            self.stop_cause = Cause.FIND_LIMIT
             self.stop_reason = (f"find-limit: {judged.per_min:.1f}/min did not hold: "
                                 f"{judged.problems[0]}")
             gevent.spawn(self.env.runner.quit)
@@ -260,6 +328,7 @@ class Replay:
         w = self.recorder.window(first, last)
         if w["requests"] >= 20 and w["failures"] / w["requests"] > load.abort_error_rate:
             self.status = RunStatus.ABORTED
+            self.stop_cause = Cause.ABORT
             self.stop_reason = (
                 f"error rate {w['failures'] / w['requests']:.0%} over the last "
                 f"{load.abort_window:g}s exceeded the abort threshold "
@@ -282,15 +351,99 @@ class Replay:
             fh.write(json.dumps(line) + "\n")
         return line
 
+    # -- master: each worker's share, what reached us of it ---------------------
+    def absorb(self, client_id: str, part: dict[str, Any], final: bool = False) -> None:
+        """A worker's report: into the run's figures, and into what we know of
+        its share (planned and open sessions per cell), in case it is lost."""
+        self.recorder.absorb(part["recorder"])
+        self.worker_figures[client_id] = part["figures"]
+        cells = self.reported.setdefault(client_id, {})
+        for i, campaign, flow, event, n in part["recorder"]["events"]:
+            k = 0 if event == "planned" else 1 if event == "started" else (
+                2 if event in ("completed", "failed", "cut_off") else -1)
+            if k < 0:
+                continue
+            c = cells.setdefault((int(i), campaign, flow), [0, 0])
+            if k == 0:
+                c[0] += n
+            else:
+                c[1] += n if k == 1 else -n
+        if final:
+            self.final.add(client_id)
+
+    def _shares(self) -> list[dict[tuple[int, str, str], int]]:
+        """Planned starts per cell of each worker's share (worker i has every
+        count-th start), worked out once, when a worker's figures are missing."""
+        if self._share_cells is None:
+            count = max(1, self.workers)
+            shares: list[dict[tuple[int, str, str], int]] = [
+                defaultdict(int) for _ in range(count)]
+            index = self.recorder.index
+            for a in arrivals(self.plan):
+                shares[a.seq % count][(index(a.t), a.campaign or NO_CAMPAIGN, a.flow)] += 1
+            self._share_cells = shares
+        return self._share_cells
+
+    def unreported(self) -> tuple[list[Event], list[str], dict[str, int], dict[str, int]]:
+        """What the master never heard of: for each worker whose final figures
+        did not come, its share's starts it never reported (cancelled) and its
+        sessions still open (cut off). Returns the events, those workers, and
+        the counts by cause."""
+        events: list[Event] = []
+        lost: list[str] = []
+        cancelled: dict[str, int] = defaultdict(int)
+        cut: dict[str, int] = defaultdict(int)
+        for client_id, index in sorted(self.shares.items(), key=lambda kv: kv[1]):
+            if client_id in self.final:
+                continue
+            cause = (Cause.WORKER_LOST if client_id in self.health.missing_workers
+                     else Cause.NOT_REPORTED)
+            lost.append(client_id)
+            known = self.reported.get(client_id, {})
+            share = self._shares()[index]
+            for key in sorted(set(share) | set(known)):
+                planned, still_open = known.get(key, (0, 0))
+                if share.get(key, 0) > planned:
+                    n = share[key] - planned
+                    events += [(*key, "planned", n), (*key, "cancelled", n)]
+                    cancelled[cause] += n
+                if still_open > 0:
+                    events.append((*key, "cut_off", still_open))
+                    cut[cause] += still_open
+        return events, lost, dict(cancelled), dict(cut)
+
+    def cause(self) -> Cause:
+        """What cancelled the starts and cut off the sessions the processes
+        counted at the stop."""
+        if self.stop_cause is not None:
+            return self.stop_cause
+        if self.status is RunStatus.ABORTED:
+            return Cause.ABORT
+        if self.status is RunStatus.INTERRUPTED:
+            return Cause.INTERRUPT
+        return Cause.DRAIN_LIMIT if self.drained() else Cause.STOP
+
     def result(self) -> LoadResult:
         self.health.rate_limited = self.combined()["limited"]
         self.health.max_users = self.scenario.load.max_users
         self.health.plan_capped = list(self.plan.capped)
-        return self.recorder.result(
+        extra, lost, cancelled_by, cut_off_by = self.unreported()
+        self.health.lost_workers = lost
+        result = self.recorder.result(
+            extra=extra,
             status=self.status, stop_reason=self.stop_reason, started_at=self.started_wall,
             ended_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             planned_duration_s=self.plan.duration_s, elapsed_s=round(self.now(), 3),
             workers=self.workers, health=self.health)
+        tot = result.totals
+        cause = self.cause()
+        if tot.cancelled > sum(cancelled_by.values()):
+            cancelled_by[cause] = tot.cancelled - sum(cancelled_by.values())
+        if tot.cut_off > sum(cut_off_by.values()):
+            cut_off_by[cause] = tot.cut_off - sum(cut_off_by.values())
+        result.cancelled_by = {str(k): v for k, v in cancelled_by.items()}
+        result.cut_off_by = {str(k): v for k, v in cut_off_by.items()}
+        return result
 
 
 REPLAY: Replay | None = None
@@ -310,6 +463,9 @@ class ReplayShape(LoadTestShape):
         if r is None:
             return None
         if r.finished():
+            if r.stop_cause is None and r.drained():
+                r.stop_cause = Cause.DRAIN_LIMIT
+            r.stop()
             return None
         cap = r.scenario.load.max_users
         if self.users == 0:

@@ -17,11 +17,24 @@ length; a session's events are increments of one small list per (interval,
 campaign, flow). Latencies are converted, clamped and folded into the HDR
 histograms in batches with numpy (``peakready.load.hdr``) at least once a
 second, and running totals are summed when asked for, not kept per event.
+
+The books balance: every planned session start is started, dropped or
+cancelled (by the stop, counted by ``Replay.close_books``), and every started
+one ends completed, failed or cut off. A started session holds its cell (the
+list ``started`` returns) until ``ended``; the cell counts the sessions it has
+open, so ``drain`` zeroes shipped counts in place and keeps every cell a
+session still holds: an outcome recorded after a drain is shipped with the
+next one, never onto a cell the report already reset. At a stop,
+``cut_off`` turns the sessions still open into cut-off ones, with the order
+attempts and the requests they had in flight: a checkout the stop cut short
+is not a failed one. Which session a request or an order attempt belongs to
+is known by who sends it (``whose``: the running greenlet under Locust).
 """
 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Callable, Hashable, Iterable
 from typing import Any
 
 import numpy as np
@@ -41,15 +54,23 @@ from peakready.load.results import (
 
 LOWEST_US, HIGHEST_US, DIGITS = 1, 300_000_000, 3
 NO_CAMPAIGN = "(none)"
-SESSION_FIELDS = ("planned", "started", "late", "dropped", "completed", "failed",
-                  "order_attempts", "orders")
-# planned/started/late/dropped count in the interval a session was *scheduled* for
-# (so planned = started + dropped); began counts it when it actually started.
-ARRIVAL_FIELDS = ("planned", "started", "late", "dropped", "began")
-EVENTS = (*SESSION_FIELDS, "began")  # the layout of a cell: one count per event
+# planned = started + dropped + cancelled; started = completed + failed + cut_off.
+# order_attempts counts the attempts the shop answered (ordered or refused); one
+# a stop cut short is order_attempts_cut_off instead.
+SESSION_FIELDS = ("planned", "started", "late", "dropped", "cancelled", "completed", "failed",
+                  "cut_off", "order_attempts", "orders", "order_attempts_cut_off")
+# A session counts in the interval it was *scheduled* for (so each interval's
+# books balance too); began counts it in the interval it actually started.
+INTERVAL_FIELDS = ("planned", "started", "late", "dropped", "cancelled", "completed", "failed",
+                   "cut_off", "began")
+CAMPAIGN_FIELDS = ("planned", "started", "late", "dropped", "cancelled")  # per interval
+EVENTS = (*SESSION_FIELDS, "began")  # the layout of a cell: one count per event...
+NE = len(EVENTS)
+OPEN = NE  # ...then the sessions started in it and not ended yet (never shipped)
 SLOT = {e: k for k, e in enumerate(EVENTS)}
 PLANNED, STARTED, LATE, BEGAN = SLOT["planned"], SLOT["started"], SLOT["late"], SLOT["began"]
-COMPLETED, FAILED = SLOT["completed"], SLOT["failed"]
+COMPLETED, FAILED, CUT_OFF = SLOT["completed"], SLOT["failed"], SLOT["cut_off"]
+ATTEMPTS, ATTEMPTS_CUT = SLOT["order_attempts"], SLOT["order_attempts_cut_off"]
 CAMPAIGN = "\x00campaign:"  # histogram key prefix of a campaign's landing latency
 MAX_ERROR_KINDS = 50
 MAX_ORDERS = 200_000  # placed orders listed for attribution checks
@@ -76,14 +97,24 @@ def _is_timing(step: str) -> bool:
     return step.endswith("@scheduled")
 
 
+def _nobody() -> None:
+    return None
+
+
+Event = tuple[int, str, str, str, int]  # (interval, campaign, flow, event, n), as shipped
+
+
 class Recorder:
-    def __init__(self, interval_s: float) -> None:
+    def __init__(self, interval_s: float, whose: Callable[[], Hashable] = _nobody) -> None:
         self.interval_s = interval_s
+        self.whose = whose  # who is sending: the session a request belongs to
+        # (i, campaign, flow) -> a count per EVENTS, then OPEN; kept across drains
+        self.cells: dict[tuple[int, str, str], list[int]] = {}
+        self.attempting: dict[Hashable, list[int]] = {}  # sender -> cell of its open attempt
+        self.sending: set[Hashable] = set()  # senders with a request out
         self._reset()
 
     def _reset(self) -> None:
-        # (i, campaign, flow) -> a count per EVENTS
-        self.cells: dict[tuple[int, str, str], list[int]] = {}
         # (i, step) -> [requests, failures], of the latencies already folded in
         self.req: dict[tuple[int, str], list[int]] = {}
         self.per_interval: dict[int, list[int]] = defaultdict(lambda: [0, 0])
@@ -100,6 +131,7 @@ class Recorder:
         self.errors: Counter[tuple[str, str]] = Counter()
         self.orders: list[list[Any]] = []  # [order_id, campaign, flow, code, t]
         self.orders_truncated = False
+        self.requests_cut_off = 0  # sent, and no answer before the stop
 
     def index(self, t: float) -> int:
         return max(0, int(t // self.interval_s))
@@ -108,13 +140,20 @@ class Recorder:
     def _cell(self, i: int, campaign: str, flow: str) -> list[int]:
         cell = self.cells.get((i, campaign, flow))
         if cell is None:
-            cell = self.cells[(i, campaign, flow)] = [0] * len(EVENTS)
+            cell = self.cells[(i, campaign, flow)] = [0] * (NE + 1)
         return cell
 
     def session(self, event: str, t: float, campaign: str | None, flow: str, n: int = 1) -> None:
-        """Count a session event (planned, dropped, completed, ...)."""
-        self._cell(int(t // self.interval_s) if t > 0 else 0, campaign or NO_CAMPAIGN,
-                   flow)[SLOT[event]] += n
+        """Count a session event (planned, dropped, order_attempts, orders, ...).
+        An order attempt stays open, for its sender, until its order is counted
+        or its session ends."""
+        cell = self._cell(int(t // self.interval_s) if t > 0 else 0, campaign or NO_CAMPAIGN,
+                          flow)
+        cell[SLOT[event]] += n
+        if event == "order_attempts":
+            self.attempting[self.whose()] = cell
+        elif event == "orders":
+            self.attempting.pop(self.whose(), None)
 
     def started(self, t: float, now: float, campaign: str | None, flow: str,
                 late: bool) -> list[int]:
@@ -127,19 +166,49 @@ class Recorder:
         cell = self._cell(i, key, flow)
         cell[PLANNED] += 1
         cell[STARTED] += 1
+        cell[OPEN] += 1
         if late:
             cell[LATE] += 1
         j = int(now // iv) if now > 0 else 0
         (cell if j == i else self._cell(j, key, flow))[BEGAN] += 1
         return cell
 
-    @staticmethod
-    def ended(cell: list[int], ok: bool) -> None:
-        """A session that ``started`` returned ``cell`` for completed or failed."""
+    def ended(self, cell: list[int], ok: bool) -> None:
+        """A session that ``started`` returned ``cell`` for completed or failed
+        (an order attempt still open, say an optional step's, was answered)."""
         cell[COMPLETED if ok else FAILED] += 1
+        cell[OPEN] -= 1
+        if self.attempting or self.sending:
+            who = self.whose()
+            self.attempting.pop(who, None)
+            self.sending.discard(who)
+
+    def sent(self) -> None:
+        """The sender is about to send a request (its answer is ``request``)."""
+        self.sending.add(self.whose())
+
+    def cut_off(self) -> int:
+        """At a stop, once the users are stopped: every session still open is
+        cut off, with its open order attempt and its request in flight.
+        Returns how many sessions were cut off."""
+        n = 0
+        for cell in self.cells.values():
+            if cell[OPEN]:
+                n += cell[OPEN]
+                cell[CUT_OFF] += cell[OPEN]
+                cell[OPEN] = 0
+        for cell in self.attempting.values():
+            cell[ATTEMPTS] -= 1
+            cell[ATTEMPTS_CUT] += 1
+        self.requests_cut_off += len(self.sending)
+        self.attempting.clear()
+        self.sending.clear()
+        return n
 
     def request(self, t: float, step: str, ms: float, failed: bool,
                 campaign: str | None = None, error: str | None = None) -> None:
+        if self.sending:
+            self.sending.discard(self.whose())
         i = int(t // self.interval_s) if t > 0 else 0
         values = self.pending.get((i, step))
         if values is None:
@@ -231,11 +300,19 @@ class Recorder:
 
     # -- shipping between processes --------------------------------------------
     def drain(self) -> dict[str, Any]:
-        """Everything recorded since the last drain, as plain data; then reset."""
+        """Everything recorded since the last drain, as plain data; then reset.
+        Cells are zeroed in place, and kept while a session holds them."""
         self.compact(2**62)
+        events = []
+        for k, cell in list(self.cells.items()):
+            for e in range(NE):
+                if cell[e]:
+                    events.append([*k, EVENTS[e], cell[e]])
+                    cell[e] = 0
+            if not cell[OPEN]:
+                del self.cells[k]
         delta = {
-            "events": [[*k, EVENTS[e], n] for k, cell in self.cells.items()
-                       for e, n in enumerate(cell) if n],
+            "events": events,
             "req": [[i, s, c[0], c[1]] for (i, s), c in self.req.items()],
             "users": self.interval_users,
             "step_hists": [[i, s, blob.decode()] for (i, s), blob in self.step_blobs.items()],
@@ -246,13 +323,14 @@ class Recorder:
             "errors": [[s, m, n] for (s, m), n in self.errors.items()],
             "orders": self.orders,
             "orders_truncated": self.orders_truncated,
+            "requests_cut_off": self.requests_cut_off,
         }
         self._reset()
         return delta
 
     def absorb(self, d: dict[str, Any]) -> None:
-        for i, campaign, flow, event, n in d["events"]:
-            self._cell(int(i), campaign, flow)[SLOT[event]] += n
+        self.add_events(d["events"])
+        self.requests_cut_off += d.get("requests_cut_off", 0)
         for i, step, r, f in d["req"]:
             counts = self.req.setdefault((int(i), step), [0, 0])
             counts[0] += r
@@ -276,14 +354,18 @@ class Recorder:
             self.order(o[4], *o[:4])
         self.orders_truncated |= d.get("orders_truncated", False)
 
+    def add_events(self, events: Iterable[Event] | Iterable[list[Any]]) -> None:
+        for i, campaign, flow, event, n in events:
+            self._cell(int(i), campaign, flow)[SLOT[event]] += n
+
     # -- live figures (progress, abort rule) -------------------------------------
     def totals(self) -> Counter[str]:
         """Running totals of every event, requests and failures (once a second)."""
         self.flush()
         out: Counter[str] = Counter()
         if self.cells:
-            for e, n in zip(EVENTS, np.sum(list(self.cells.values()), axis=0).tolist(),
-                            strict=True):
+            sums = np.sum(list(self.cells.values()), axis=0).tolist()
+            for e, n in zip(EVENTS, sums[:NE], strict=True):
                 out[e] = n
         out["requests"] = sum(r for r, _ in self.per_interval.values())
         out["failures"] = sum(f for _, f in self.per_interval.values())
@@ -304,7 +386,7 @@ class Recorder:
         c: Counter[str] = Counter()
         for (j, _, _), cell in self.cells.items():
             if j == i:
-                for e in ARRIVAL_FIELDS:
+                for e in INTERVAL_FIELDS:
                     c[e] += cell[SLOT[e]]
         steps = {}
         for (j, step), (r, f) in sorted(self.req.items()):
@@ -313,24 +395,34 @@ class Recorder:
                                         requests=r, failures=f)
         r, f = self.per_interval.get(i, (0, 0))
         return Interval(t=i * self.interval_s, steps=steps, requests=r, failures=f,
-                        **{e: c[e] for e in ARRIVAL_FIELDS})
+                        **{e: c[e] for e in INTERVAL_FIELDS})
 
     # -- the result -------------------------------------------------------------
-    def result(self, **meta: Any) -> LoadResult:
+    def result(self, extra: Iterable[Event] = (), **meta: Any) -> LoadResult:
+        """The whole run's figures; ``extra`` events are counted on top without
+        being kept (what a lost worker never reported, worked out at the end)."""
         self.flush()
+        cells = self.cells
+        extra = list(extra)
+        if extra:
+            cells = {k: list(v) for k, v in cells.items()}
+            for i, campaign, flow, event, n in extra:
+                key = (int(i), campaign, flow)
+                cells.setdefault(key, [0] * (NE + 1))[SLOT[event]] += n
         by_interval: dict[int, Counter[str]] = defaultdict(Counter)
         by_campaign_at: dict[int, dict[str, Counter[str]]] = defaultdict(
             lambda: defaultdict(Counter))
         campaigns: dict[str, Counter[str]] = defaultdict(Counter)
         flows: dict[str, Counter[str]] = defaultdict(Counter)
-        for (i, campaign, flow), cell in self.cells.items():
-            for event, n in zip(EVENTS, cell, strict=True):
+        for (i, campaign, flow), cell in cells.items():
+            for event, n in zip(EVENTS, cell[:NE], strict=True):
                 if not n:
                     continue
                 campaigns[campaign][event] += n
                 flows[flow][event] += n
-                if event in ARRIVAL_FIELDS:
+                if event in INTERVAL_FIELDS:
                     by_interval[i][event] += n
+                if event in CAMPAIGN_FIELDS:
                     by_campaign_at[i][campaign][event] += n
         steps_at: dict[int, list[tuple[str, list[int]]]] = defaultdict(list)
         for (i, step), counts in self.req.items():
@@ -346,7 +438,7 @@ class Recorder:
             r, f = self.per_interval.get(i, (0, 0))
             here: dict[str, dict[str, float | None]] = {}
             for k, v in sorted(by_campaign_at.get(i, {}).items()):
-                here[k] = {e: v[e] for e in ("planned", "started", "late", "dropped")}
+                here[k] = {e: v[e] for e in CAMPAIGN_FIELDS}
                 key = (i, CAMPAIGN + k)
                 if key in self.step_hists or key in self.step_blobs:
                     here[k]["landing_p95_ms"] = latency_of(
@@ -355,7 +447,7 @@ class Recorder:
             series.append(Interval(
                 t=i * self.interval_s, users=self.interval_users.get(i, 0), steps=steps,
                 campaigns=here,
-                requests=r, failures=f, **{e: c[e] for e in ARRIVAL_FIELDS}))
+                requests=r, failures=f, **{e: c[e] for e in INTERVAL_FIELDS}))
         run_counts: dict[str, list[int]] = defaultdict(lambda: [0, 0])
         for (_, step), (r, f) in self.req.items():
             run_counts[step][0] += r
@@ -391,4 +483,5 @@ class Recorder:
             interval_s=self.interval_s, series=series, steps=steps, campaigns=by_campaign,
             flows=sessions(flows, False), totals=totals, errors=errors,
             requests=sum(r for r, _ in self.per_interval.values()),
-            failures=sum(f for _, f in self.per_interval.values()), **meta)
+            failures=sum(f for _, f in self.per_interval.values()),
+            requests_cut_off=self.requests_cut_off, **meta)

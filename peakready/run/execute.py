@@ -265,6 +265,7 @@ def _note_status(load: LoadResult, notes: list[str]) -> None:
         notes.append(f"load aborted: {load.stop_reason}")
     elif load.status is RunStatus.CRASHED:
         notes.append(f"load generator crashed: {load.stop_reason}")
+    notes += load.counting_notes()  # cut-off sessions, a lost worker's figures
 
 
 def _print_summary(report: Report, written: dict[str, Path]) -> None:

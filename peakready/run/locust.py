@@ -15,6 +15,7 @@ import contextlib
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -55,9 +56,19 @@ def locust_command(scenario_path: str | Path, plan_path: Path, host: str, result
                 "--expect-workers-max-wait", str(master.max_wait_s),
                 "--master-bind-host", master.bind_host,
                 "--master-bind-port", str(master.bind_port)]
-    elif workers > 1:
-        cmd += ["--processes", str(workers)]
+    elif workers > 1:  # on a port of its own: two runs on one machine must not meet
+        port = str(free_port())
+        cmd += ["--processes", str(workers), "--master-bind-host", "127.0.0.1",
+                "--master-bind-port", port, "--master-host", "127.0.0.1", "--master-port", port]
     return cmd
+
+
+def free_port() -> int:
+    """A TCP port free on loopback now (Locust's default, 5557, may be taken
+    by another run on the same machine)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
 
 
 def worker_command(scenario_path: str | Path, master_host: str, master_port: int

@@ -78,15 +78,34 @@ def test_a_user_stopped_while_holding_a_start_hands_it_back() -> None:
     assert r.recorder.totals()["planned"] == 1
 
 
-def test_starts_never_served_are_dropped_at_the_end_and_future_ones_not_planned() -> None:
-    r = _replay(arrival_rate=10, duration="2s", interval="1s")
+def test_a_stop_cancels_what_was_not_due_and_drops_what_waited_too_long() -> None:
+    r = _replay(arrival_rate=10, duration="2s", interval="1s", late_tolerance=0.5)
     r.start(0, 1, time.monotonic())
     gevent.sleep(1.0)  # the run stops half-way; nobody served anything
-    r.drop_queued()
+    r.stop()
+    gevent.sleep(0.5)  # the users take a while to stop: starts due meanwhile are the stop's
+    r.close_books()
     tot = r.recorder.totals()
-    assert tot["planned"] == tot["dropped"]
-    assert 9 <= tot["planned"] <= 11  # what fell due, not the whole plan (20)
+    assert tot["planned"] == 20  # the whole plan, every start accounted for
     assert tot["started"] == 0
+    assert tot["planned"] == tot["dropped"] + tot["cancelled"]
+    assert 4 <= tot["dropped"] <= 6  # due more than 0.5 s before the stop: the generator's
+    assert 14 <= tot["cancelled"] <= 16  # due later, or not yet: the stop's
+
+
+def test_a_stopping_user_hands_back_its_start_and_stops() -> None:
+    from locust.exception import StopUser
+
+    r = _replay(arrival_rate=2, duration="2s", interval="1s")
+    r.start(0, 1, time.monotonic())
+    holder = gevent.spawn(r.take)  # holds the first start, due at ~0.25 s
+    gevent.sleep(0.05)
+    r.stop()
+    gevent.sleep(0.01)
+    assert isinstance(holder.exception, StopUser) and r.held == 0
+    r.close_books()
+    tot = r.recorder.totals()
+    assert (tot["planned"], tot["cancelled"], tot["started"]) == (4, 4, 0)
 
 
 def test_starts_older_than_drop_after_are_dropped_not_started() -> None:
