@@ -328,7 +328,8 @@ def test_a_drain_cut_off(shop: Shop, tmp_path: Path) -> None:
     checkouts; their payments in flight are counted as cut off."""
     scenario = _scenario(tmp_path, shop, flows=[{"name": "checkout", "kind": "checkout",
                                                  "weight": 1}],
-                         duration="2s", arrival_rate=4, drop_after="2s")
+                         duration="2s", arrival_rate=4, drop_after="2s",
+                         request_timeout="60s")
     before = shop.mark()
     shop.hold(pay=True)
     try:
