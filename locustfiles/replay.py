@@ -111,7 +111,7 @@ class Replay:
     ahead: Arrival | None = None  # the next arrival, read from source but not yet due
     scheduling_done: bool = False  # source exhausted
     busy: int = 0  # users in a session
-    held: int = 0  # users holding an arrival, asleep until it is due
+    holders: set[Any] = field(default_factory=set)  # users holding a start, asleep until due
     stopping: gevent.event.Event = field(default_factory=gevent.event.Event)  # no more starts
     stopped_at: float | None = None  # when the stop began (offset from t0)
     books_closed: bool = False
@@ -187,7 +187,7 @@ class Replay:
         load = self.scenario.load
         t0 = self.t0
         assert t0 is not None
-        stopping = self.stopping
+        stopping, holders = self.stopping, self.holders
         while True:
             if stopping.is_set():
                 raise StopUser
@@ -197,17 +197,15 @@ class Replay:
                 continue
             now = time.monotonic()
             if t0 + a.t - now > 0.001:  # a start due within the millisecond goes now
-                self.held += 1
-                try:
-                    stopped = stopping.wait(t0 + a.t - now)
-                except BaseException:  # killed while holding it: hand it back
+                me = gevent.getcurrent()
+                holders.add(me)
+                try:  # a stop wakes it with StopUser (a plain sleep costs less than a wait)
+                    gevent.sleep(t0 + a.t - now)
+                except BaseException:  # stopped while holding it: hand it back
                     self.backlog.appendleft(a)
                     raise
                 finally:
-                    self.held -= 1
-                if stopped:
-                    self.backlog.appendleft(a)
-                    raise StopUser
+                    holders.discard(me)
                 now = time.monotonic()
             waited = now - t0 - a.t
             if waited > load.drop_after:
@@ -228,11 +226,19 @@ class Replay:
             self.backlog.append(a)
         return len(self.backlog)
 
+    @property
+    def held(self) -> int:
+        """Users holding an arrival, asleep until it is due."""
+        return len(self.holders)
+
     def stop(self) -> None:
-        """The run is stopping: no user takes another start from now on."""
+        """The run is stopping: no user takes another start from now on; those
+        holding one hand it back and stop."""
         if self.stopped_at is None:
             self.stopped_at = self.now()
         self.stopping.set()
+        for holder in list(self.holders):
+            gevent.kill(holder, StopUser)  # scheduled: it runs when this one yields
 
     def close_books(self) -> None:
         """At the stop, once the users are stopped (a worker's or the single
