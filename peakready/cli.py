@@ -94,8 +94,9 @@ def build_parser() -> argparse.ArgumentParser:
     h.add_argument("--json", action="store_true", help="machine-readable output")
     h.set_defaults(command="history")
 
-    rep = sub.add_parser("report", help="re-render a saved report.json")
-    rep.add_argument("result", type=Path)
+    rep = sub.add_parser("report", help="render a run's report again: from its folder, its "
+                                        "report.json, or its load-result.json")
+    rep.add_argument("result", type=Path, help="a run's folder, report.json or load-result.json")
     rep.add_argument("--out", type=Path, help="folder for the files (default: beside it)")
     rep.add_argument("--strict", action="store_true")
     rep.add_argument("--baseline", type=Path, metavar="REPORT_JSON",
