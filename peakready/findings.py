@@ -43,5 +43,11 @@ class Finding(BaseModel):
     summary: str
     evidence: dict[str, Any] = Field(default_factory=dict)
     remediation: str = ""
+    # Set by the check: this finding's failure rests only on timings the load
+    # generator took (a latency, a wait for a free user or behind
+    # load.max_request_rate), which a starved or throttled generator inflates on
+    # its own. In a run whose generator was unhealthy the gate sets it aside:
+    # it never makes the run NO-GO (peakready.verdict.grounds).
+    generator_dependent: bool = False
     # Filled by the gate (peakready.verdict.apply_levels), never by a check.
     level: Level | None = None

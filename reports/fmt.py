@@ -33,13 +33,53 @@ def per_min(v: float | None, missing: str = "-") -> str:
     return missing if v is None else f"{v:,.0f} sessions/min"
 
 
-def status_label(f: Finding) -> str:
+def status_label(f: Finding, aside: bool = False) -> str:
+    """FAIL, WARN, ...; ``(warn)`` for a failure at level warn, ``(set aside)``
+    for one the gate did not count (``Report.set_aside``)."""
     if f.level is Level.OFF:
         return "off"
     label = f.status.value.upper()
-    if f.level is Level.WARN and label in ("FAIL", "ERROR"):
+    if aside and label in ("FAIL", "ERROR"):
+        label += " (set aside)"
+    elif f.level is Level.WARN and label in ("FAIL", "ERROR"):
         label += " (warn)"
     return label
+
+
+ASIDE_NOTE = ("Set aside, not counted against the shop: it rests only on timings the load "
+              "generator took while it was unhealthy (latency, a wait for a free user or "
+              "behind load.max_request_rate).")
+
+
+def aside_ids(r: Report) -> set[int]:
+    """``id()`` of the findings the gate set aside, for the renderers' loops."""
+    return {id(f) for f in r.set_aside()}
+
+
+def basis_line(r: Report) -> str:
+    """What the verdict rests on, in one sentence for the banner."""
+    g = r.grounds()
+    aside = (f" {len(g.set_aside)} failure(s) resting only on the timings of the unhealthy "
+             "load generator are set aside (listed below): they say nothing about the shop."
+             if g.set_aside else "")
+    if g.verdict.value == "NO-GO":
+        if g.unhealthy:
+            return (f"This NO-GO rests on {len(g.blocking)} finding(s) the load generator "
+                    "cannot cause (the shop's own error answers, failed checks); the "
+                    "generator was unhealthy." + aside)
+        return f"This NO-GO rests on the {len(g.blocking)} blocking finding(s) below."
+    if g.verdict.value == "INCONCLUSIVE":
+        return (f"This verdict rests on {len(g.unhealthy)} finding(s) about the load "
+                "generator: the measurement is not valid, so it neither clears nor "
+                "blocks the launch." + aside)
+    if g.verdict.value == "GO WITH WARNINGS":
+        return f"This verdict rests on {len(g.warnings)} warning(s), listed under Checks."
+    return ""
+
+
+def set_aside_heading(r: Report) -> str:
+    return (f"Set aside: measured by an unhealthy load generator "
+            f"({len(r.set_aside())})")
 
 
 def evidence_text(f: Finding) -> str:
@@ -163,8 +203,9 @@ def errors_table(load: LoadResult, limit: int = 20) -> Table:
             [[e.step, n(e.count), e.message] for e in load.errors[:limit]])
 
 
-def area_counts(findings: list[Finding]) -> str:
+def area_counts(findings: list[Finding], aside: set[int] | None = None) -> str:
     counts: dict[str, int] = {}
     for f in findings:
-        counts[status_label(f)] = counts.get(status_label(f), 0) + 1
+        label = status_label(f, id(f) in (aside or ()))
+        counts[label] = counts.get(label, 0) + 1
     return ", ".join(f"{n} {k}" for k, n in counts.items())

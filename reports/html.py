@@ -25,6 +25,7 @@ _ENV = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"),
 _ENV.globals["STATUS_CLASSES"] = {
     **{s: f"s-{s.lower()}" for s in ("PASS", "WARN", "FAIL", "ERROR", "SKIP")},
     "FAIL (warn)": "s-warn", "ERROR (warn)": "s-warn", "not checked": "s-skip",
+    "FAIL (set aside)": "s-skip", "ERROR (set aside)": "s-skip",
     "held": "s-pass", "did not hold": "s-fail",
     "not checkable from DNS": "s-skip"}
 
@@ -43,7 +44,8 @@ def render(report: Report) -> str:
     svgs = {name: Markup(svg) for name, svg in charts.render(report).items()}
     return _ENV.get_template("report.html.j2").render(
         r=report, fmt=fmt, blockers=report.blocking(),
-        inconclusive=report.inconclusive_reasons(), flags=fmt.flags(report),
+        inconclusive=report.inconclusive_reasons(), set_aside=report.set_aside(),
+        aside=fmt.aside_ids(report), basis=fmt.basis_line(report), flags=fmt.flags(report),
         meta=fmt.meta_table(report), capacity=fmt.capacity_rows(report.capacity),
         staircase=fmt.limit_table(report.capacity),
         totals=fmt.totals_table(load) if load else None,

@@ -52,6 +52,16 @@ def _banner(r: Report) -> list[str]:
                   for f in reasons[:cap]]
         if len(reasons) > cap:
             lines.append(f"- … and {len(reasons) - cap} more, listed under Checks")
+    aside = r.set_aside()
+    if aside:
+        lines += ["", f"**{esc(fmt.set_aside_heading(r))}:**", ""]
+        lines += [f"- `{esc(f.check)}` {esc(f.subject)}: {esc(f.summary)}"
+                  for f in aside[:cap]]
+        if len(aside) > cap:
+            lines.append(f"- … and {len(aside) - cap} more, listed under Checks")
+    basis = fmt.basis_line(r)
+    if basis:
+        lines += ["", esc(basis)]
     return [*lines, "", *_table(*fmt.meta_table(r))]
 
 
@@ -84,16 +94,20 @@ def _over_time(r: Report) -> list[str]:
 
 def _checks(r: Report) -> list[str]:
     lines = ["## Checks", ""]
+    aside = fmt.aside_ids(r)
     for area, findings in r.grouped():
-        lines += [f"### {esc(area)} ({esc(fmt.area_counts(findings))})", ""]
+        lines += [f"### {esc(area)} ({esc(fmt.area_counts(findings, aside))})", ""]
         lines += _table(["status", "check", "subject", "code", "summary"],
-                        [[fmt.status_label(f), f.check, f.subject, f.code, f.summary]
-                         for f in findings])
+                        [[fmt.status_label(f, id(f) in aside), f.check, f.subject, f.code,
+                          f.summary] for f in findings])
         for f in findings:
             if f.status not in fmt.PROBLEMS:
                 continue
-            lines.append(f"- **{esc(fmt.status_label(f))}** `{esc(f.check)}` "
-                         f"**{esc(f.subject)}** `{esc(f.code)}`: {esc(f.summary)}")
+            lines.append(f"- **{esc(fmt.status_label(f, id(f) in aside))}** "
+                         f"`{esc(f.check)}` **{esc(f.subject)}** `{esc(f.code)}`: "
+                         f"{esc(f.summary)}")
+            if id(f) in aside:
+                lines.append(f"  - {esc(fmt.ASIDE_NOTE)}")
             if f.remediation:
                 lines.append(f"  - fix: {esc(f.remediation)}")
             if f.evidence:

@@ -9,11 +9,11 @@ from __future__ import annotations
 from typing import Any
 
 from peakready.reports.comparison import Comparison
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, computed_field
 
-from peakready.findings import Finding, Level, Status
+from peakready.findings import Finding, Status
 from peakready.load.results import LoadResult
-from peakready.verdict import Verdict, blocking
+from peakready.verdict import Grounds, Verdict, grounds
 
 # Bump when a field is removed or changes meaning; added optional fields keep
 # it. The JSON Schema (reports/report.schema.json) is generated from these
@@ -63,6 +63,29 @@ class CheckInfo(BaseModel):
     health: bool = False
 
 
+class FindingRef(BaseModel):
+    """A finding of ``Report.findings``, by its place in that list."""
+
+    index: int
+    check: str
+    subject: str
+    code: str
+
+
+class VerdictBasis(BaseModel):
+    """What the verdict rests on (``peakready.verdict.grounds``)."""
+
+    rests_on: list[FindingRef] = Field(default_factory=list, description=(
+        "the findings the verdict rests on: what blocks a NO-GO, the failing health "
+        "findings of an INCONCLUSIVE, the warnings of GO WITH WARNINGS; none for GO"))
+    generator_healthy: bool = Field(True, description=(
+        "no health finding (load.generator) failed: the load figures describe the shop"))
+    set_aside: list[FindingRef] = Field(default_factory=list, description=(
+        "failures that would block but rest only on timings taken by an unhealthy "
+        "load generator (latency, a wait for a free user or behind "
+        "load.max_request_rate): never a NO-GO on their own"))
+
+
 class Report(BaseModel):
     """A peakready run: the verdict, what was planned and measured, and every
     finding. Written as report.json; the HTML, Markdown and JUnit outputs
@@ -95,16 +118,37 @@ class Report(BaseModel):
                 return c.area
         return check_id.split(".", 1)[0]
 
+    def grounds(self) -> Grounds:
+        """The verdict's grounds, recomputed from the findings the way the gate
+        computed the verdict (peakready.verdict.grounds)."""
+        health = frozenset(c.id for c in self.checks if c.health)
+        return grounds(self.findings, health, self.errors_block)
+
+    def _refs(self, findings: tuple[Finding, ...]) -> list[FindingRef]:
+        ids = {id(f): i for i, f in enumerate(self.findings)}
+        return [FindingRef(index=ids[id(f)], check=f.check, subject=f.subject, code=f.code)
+                for f in findings]
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def verdict_basis(self) -> VerdictBasis:
+        g = self.grounds()
+        return VerdictBasis(rests_on=self._refs(g.rests_on),
+                            generator_healthy=not g.unhealthy,
+                            set_aside=self._refs(g.set_aside))
+
     def blocking(self) -> list[Finding]:
-        health = {c.id for c in self.checks if c.health}
-        return [f for f in self.findings
-                if f.check not in health and blocking(f, self.errors_block)]
+        """What makes the launch NO-GO."""
+        return list(self.grounds().blocking)
 
     def inconclusive_reasons(self) -> list[Finding]:
         """The health findings that make the measurement invalid (verdict.verdict)."""
-        health = {c.id for c in self.checks if c.health}
-        return [f for f in self.findings if f.check in health and f.level is not Level.OFF
-                and f.status in (Status.FAIL, Status.ERROR)]
+        return list(self.grounds().unhealthy)
+
+    def set_aside(self) -> list[Finding]:
+        """Failures not counted against the shop: they rest only on timings an
+        unhealthy load generator took."""
+        return list(self.grounds().set_aside)
 
     def grouped(self) -> list[tuple[str, list[Finding]]]:
         """Findings by area, failures first."""

@@ -14,6 +14,11 @@ How to fix: find the step that broke in the staircase (its problems are
 listed) and the endpoint behind it; add capacity or fix that bottleneck and
 re-run ``--find-limit``. If every step held, extend
 ``load.find_limit.factors`` to find the real limit.
+
+A step that broke only on latency or on late starts broke on timings the
+load generator took: when the generator was unhealthy the gate sets such a
+failure aside (it never makes the run NO-GO); a step that broke on the
+shop's error rates always counts.
 """
 
 from __future__ import annotations
@@ -23,6 +28,9 @@ from collections.abc import Iterator
 from peakready.checks.check import Check, CheckContext, Need, Phase
 
 from peakready.findings import Finding, Status
+from peakready.load.results import LimitResult, LoadResult
+from peakready.load.slo import window_errors
+from peakready.load.slo_config import Slos
 
 SUBJECT = "headroom"
 
@@ -41,13 +49,15 @@ def run(ctx: CheckContext) -> Iterator[Finding]:
                 "ended_without_breach": limit.ended_without_breach,
                 "steps": [s.model_dump() for s in limit.steps]}
     headroom = limit.headroom
+    timed = _broke_on_timings(limit, ctx.load, ctx.the_scenario.slos)
     if limit.highest_held_per_min is None or headroom is None:
         yield CHECK.finding(
             SUBJECT, Status.FAIL, "forecast-not-held",
             f"the shop did not hold the forecast peak ({limit.forecast_per_min:.1f} "
             f"sessions/min): {limit.note}", evidence=evidence,
             remediation="The forecast itself breaks a service level: this is a capacity "
-                        "problem today, not a question of headroom.")
+                        "problem today, not a question of headroom.",
+            generator_dependent=timed)
         return
     floor = "at least " if limit.ended_without_breach else ""
     text = (f"headroom {floor}{headroom:.2f}x: held {limit.highest_held_per_min:.1f} "
@@ -60,11 +70,23 @@ def run(ctx: CheckContext) -> Iterator[Finding]:
                          "requirement: extend load.find_limit.factors past "
                          f"{need:g}." if limit.ended_without_breach else
                          "See the step that broke; add capacity or remove that "
-                         "bottleneck and re-run --find-limit."))
+                         "bottleneck and re-run --find-limit."),
+            generator_dependent=timed)
     else:
         yield CHECK.finding(SUBJECT, Status.PASS, "headroom-ok",
                             text + (f" ({need:g}x required)" if need else ""),
                             evidence=evidence)
+
+
+def _broke_on_timings(limit: LimitResult, load: LoadResult | None, slos: Slos) -> bool:
+    """Did the staircase stop at a step that broke on the generator's timings
+    alone (latency, late or dropped starts), not on the shop's error rates?"""
+    if not limit.steps or limit.steps[-1].held or load is None:
+        return False
+    k = len(limit.steps) - 1
+    if k >= len(load.series):
+        return False
+    return not window_errors([load.series[k]], slos)
 
 
 CHECK = Check(id="load.headroom", title="Headroom above the forecast peak", run=run,

@@ -9,7 +9,13 @@ that ended in an order against ``checkout_success_rate``; and, if set, the
 share of dropped session starts against ``max_dropped_rate``. Latency
 percentiles come from HDR histograms merged across workers.
 ``landing@scheduled`` is the landing page timed from the session's
-*scheduled* start, so a slow shop cannot hide behind a slow generator.
+*scheduled* start, so a slow shop cannot hide behind a slow generator; it is
+not judged when the generator fell behind or requests waited behind
+``load.max_request_rate`` (then it times peakready's own queue). A latency
+failure rests on timings the generator took: when the generator was
+unhealthy (``load.generator``) it is set aside and never makes the run
+NO-GO; error rates and checkout success are the shop's own answers and
+always count.
 
 Why it matters: at peak, a slow checkout loses the order and a failing one
 loses the customer; these are the numbers the launch decision rests on.
@@ -26,9 +32,9 @@ from collections.abc import Iterator
 from peakready.checks.check import Check, CheckContext, Need, Phase
 
 from peakready.findings import Finding, Status
-from peakready.flows import LANDING_SCHEDULED
+from peakready.flows import LANDING, LANDING_SCHEDULED
 from peakready.load.results import LoadResult, RunStatus
-from peakready.load.slo import breaches, interval_breaches
+from peakready.load.slo import error_breaches, interval_breaches, latency_breaches
 from peakready.load.slo_config import Slos
 
 MIN_REQUESTS = 5  # fewer samples than this say nothing about a percentile
@@ -47,26 +53,57 @@ def run(ctx: CheckContext) -> Iterator[Finding]:
     tot = load.totals
     behind = (tot.late + tot.dropped) / tot.planned if tot.planned else 0.0
     generator_behind = behind > ctx.the_scenario.load.max_late_fraction
-    yield from _run_wide(load, slos, generator_behind, behind)
-    yield from _per_interval(load, slos, generator_behind)
+    queued = _not_judged_scheduled(load, behind, generator_behind,
+                                   ctx.the_scenario.load.max_request_rate)
+    yield from _run_wide(load, slos, queued)
+    yield from _per_interval(load, slos, skip_scheduled=queued is not None)
     yield from _overall(load, slos, generator_behind)
 
 
-def _run_wide(load: LoadResult, slos: Slos, generator_behind: bool,
-              behind: float) -> Iterator[Finding]:
+def _not_judged_scheduled(load: LoadResult, behind: float, generator_behind: bool,
+                          max_request_rate: float) -> Finding | None:
+    """Why ``landing@scheduled`` times the generator, not the shop, in this run.
+
+    It runs from the session's scheduled start to the landing page's answer,
+    so it also holds the wait for a free user and the wait behind
+    peakready's own ``max_request_rate`` limiter (the landing request itself
+    is timed without them, as ``landing``)."""
+    if generator_behind:
+        # The run is INCONCLUSIVE through load.generator; a slow shop still shows
+        # in its own steps' latencies.
+        return CHECK.finding(
+            LANDING_SCHEDULED, Status.SKIP, "slo-generator-behind",
+            f"not judged: {behind:.1%} of session starts were late or dropped for lack "
+            "of generator capacity, so this wait measures the generator (see "
+            "load.generator)", evidence={"late_or_dropped": round(behind, 4)})
+    limited = load.health.rate_limited
+    if limited:
+        st = load.steps.get(LANDING_SCHEDULED)
+        shop = load.steps.get(LANDING)
+        figures = ""
+        if st is not None and st.p95_ms is not None:
+            figures = f" (p95 {st.p95_ms:,.0f} ms"
+            if shop is not None and shop.p95_ms is not None:
+                figures += f"; the landing request itself: p95 {shop.p95_ms:,.0f} ms"
+            figures += ")"
+        return CHECK.finding(
+            LANDING_SCHEDULED, Status.SKIP, "slo-rate-limited",
+            f"not judged: {limited} requests waited behind load.max_request_rate "
+            f"({max_request_rate:g}/s), peakready's own safety cap, and this wait "
+            f"includes that queue{figures}",
+            evidence={"rate_limited": limited, "max_request_rate": max_request_rate,
+                      "p95_ms": st.p95_ms if st else None,
+                      "landing_p95_ms": shop.p95_ms if shop else None})
+    return None
+
+
+def _run_wide(load: LoadResult, slos: Slos, queued: Finding | None) -> Iterator[Finding]:
     for step, st in sorted(load.steps.items()):
         slo = slos.for_step(step)
         if slo is None:
             continue
-        if step == LANDING_SCHEDULED and generator_behind:
-            # The wait for a free user measures the generator, not the shop: the
-            # run is INCONCLUSIVE through load.generator; a slow shop still shows
-            # in its own steps' latencies.
-            yield CHECK.finding(
-                step, Status.SKIP, "slo-generator-behind",
-                f"not judged: {behind:.1%} of session starts were late or dropped for lack "
-                "of generator capacity, so this wait measures the generator (see "
-                "load.generator)", evidence={"late_or_dropped": round(behind, 4)})
+        if step == LANDING_SCHEDULED and queued is not None:
+            yield queued
             continue
         evidence = {"requests": st.requests, "failures": st.failures,
                     "error_rate": round(st.error_rate, 5), "p50_ms": st.p50_ms,
@@ -78,12 +115,14 @@ def _run_wide(load: LoadResult, slos: Slos, generator_behind: bool,
                                 f"only {st.requests} requests: too few to judge",
                                 evidence=evidence)
             continue
-        broken = breaches(slo, st)
+        errors = error_breaches(slo, st)
+        broken = latency_breaches(slo, st) + errors
         if broken:
             yield CHECK.finding(
                 step, Status.FAIL, "slo-breached", "; ".join(broken), evidence=evidence,
                 remediation=f"Profile `{step}` under load; see the error list for what "
-                            "failed and the latency chart for when it degraded.")
+                            "failed and the latency chart for when it degraded.",
+                generator_dependent=not errors)
         else:
             p95 = f"p95 {st.p95_ms:.0f} ms" if st.p95_ms is not None else ""
             yield CHECK.finding(step, Status.PASS, "slo-met",
@@ -91,16 +130,18 @@ def _run_wide(load: LoadResult, slos: Slos, generator_behind: bool,
                                 evidence=evidence)
 
 
-def _per_interval(load: LoadResult, slos: Slos, generator_behind: bool) -> Iterator[Finding]:
+def _per_interval(load: LoadResult, slos: Slos, skip_scheduled: bool) -> Iterator[Finding]:
     """A run can meet its SLO on average and still break it during the spike."""
-    judged, found = interval_breaches(load, slos, skip_scheduled=generator_behind)
+    judged, found = interval_breaches(load, slos, skip_scheduled=skip_scheduled)
     by_step: dict[str, list] = {}
     for b in found:
         by_step.setdefault(b.step, []).append(b)
     for step, bs in sorted(by_step.items()):
         share = len(bs) / judged[step]
         first = bs[0]
+        on_errors = sum(b.errors for b in bs)  # intervals the shop's error answers broke
         evidence = {"intervals_judged": judged[step], "intervals_breached": len(bs),
+                    "intervals_breached_on_errors": on_errors,
                     "tolerance": slos.interval_tolerance, "interval_s": load.interval_s,
                     "breaches": [{"t_s": b.t, "requests": b.requests, "why": b.reasons}
                                  for b in bs[:20]]}
@@ -111,11 +152,13 @@ def _per_interval(load: LoadResult, slos: Slos, generator_behind: bool) -> Itera
                 f"{step} (per interval)", Status.FAIL, "slo-breached-intervals", summary,
                 evidence=evidence,
                 remediation=f"`{step}` degrades at the busiest moments; look at the latency "
-                            "chart around those times (a spike, a cache expiry, a lock).")
+                            "chart around those times (a spike, a cache expiry, a lock).",
+                generator_dependent=on_errors / judged[step] <= slos.interval_tolerance)
         else:
             yield CHECK.finding(f"{step} (per interval)", Status.WARN, "slo-breached-briefly",
                                 summary, evidence=evidence,
-                                remediation="Within the tolerance, but watch it: peaks hurt.")
+                                remediation="Within the tolerance, but watch it: peaks hurt.",
+                                generator_dependent=not on_errors)
 
 
 def _overall(load: LoadResult, slos: Slos, generator_behind: bool) -> Iterator[Finding]:
@@ -149,7 +192,8 @@ def _overall(load: LoadResult, slos: Slos, generator_behind: bool) -> Iterator[F
                 f"{rate:.2%} of {tot.planned} planned sessions were dropped "
                 f"(at most {slos.max_dropped_rate:.2%})", evidence=evidence,
                 remediation="" if ok else "Sessions waited longer than load.drop_after for "
-                                          "a free user; see the late/dropped chart.")
+                                          "a free user; see the late/dropped chart.",
+                generator_dependent=True)  # a start waits for the generator's users
 
 
 CHECK = Check(id="load.slo", title="Service levels under load", run=run,
