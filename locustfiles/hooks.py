@@ -310,7 +310,10 @@ def _quit(exit_code: int, **_: Any) -> None:
 
 
 def _stopped_early(r: Replay) -> None:
-    if r.status is RunStatus.COMPLETED and not r.finished():
+    """Stopped before the plan finished (judged when the stop began: once the
+    books are closed, nothing is left to do)."""
+    early = r.early if r.stopped_at is not None else not r.finished()
+    if r.status is RunStatus.COMPLETED and early:
         r.status = RunStatus.INTERRUPTED
         r.stop_cause = r.stop_cause or Cause.INTERRUPT
         r.stop_reason = "the load was stopped before the plan ended"

@@ -114,6 +114,7 @@ class Replay:
     holders: set[Any] = field(default_factory=set)  # users holding a start, asleep until due
     stopping: gevent.event.Event = field(default_factory=gevent.event.Event)  # no more starts
     stopped_at: float | None = None  # when the stop began (offset from t0)
+    early: bool = False  # ... and whether the plan had not finished then
     books_closed: bool = False
     status: RunStatus = RunStatus.COMPLETED
     stop_reason: str = ""
@@ -236,6 +237,7 @@ class Replay:
         holding one hand it back and stop."""
         if self.stopped_at is None:
             self.stopped_at = self.now()
+            self.early = self.t0 is not None and not self.finished()
         self.stopping.set()
         for holder in list(self.holders):
             gevent.kill(holder, StopUser)  # scheduled: it runs when this one yields

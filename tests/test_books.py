@@ -323,6 +323,37 @@ def test_an_abort(shop: Shop, tmp_path: Path) -> None:
     assert "arrivals-behind-plan" not in _codes(report)
 
 
+def test_an_interrupt(shop: Shop, tmp_path: Path) -> None:
+    """Ctrl-C: the starts not yet due are cancelled by the interrupt, not
+    blamed on the generator; nothing the shop served goes uncounted."""
+    scenario = _scenario(tmp_path, shop, duration="30s", arrival_rate=5,
+                         think_time={"min": 0.3, "max": 0.8})
+    before, out = shop.mark(), tmp_path / "o"
+    proc = subprocess.Popen([sys.executable, "-m", "peakready", "run", str(scenario), "--out",
+                             str(out)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    try:
+        deadline = time.monotonic() + 120
+        while _progress(out).get("started", 0) < 10:
+            assert time.monotonic() < deadline and proc.poll() is None, "no load"
+            time.sleep(0.1)
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 4, err
+    report = json.loads((out / "report.json").read_text())
+    load = report["load"]
+    assert load["status"] == "interrupted"
+    _books(load, 150)
+    assert load["totals"]["cancelled"] > 100 and set(load["cancelled_by"]) == {"interrupt"}
+    assert set(load["cut_off_by"]) <= {"interrupt"}
+    assert len(shop.served(before)) == load["requests"] + load["requests_cut_off"]
+    assert "arrivals-behind-plan" not in _codes(report)
+    assert "run-interrupted" in _codes(report)
+
+
 def test_a_drain_cut_off(shop: Shop, tmp_path: Path) -> None:
     """Sessions still paying at the drain limit are cut off, not failed
     checkouts; their payments in flight are counted as cut off."""
