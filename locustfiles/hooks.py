@@ -199,10 +199,7 @@ def _supervise(progress_path: str) -> None:
         r.judge_limit()
         runner = r.env.runner
         if isinstance(runner, MasterRunner):
-            for node in runner.clients.missing:
-                if node.id not in r.health.missing_workers:
-                    r.health.missing_workers.append(node.id)
-                    log.error("worker %s went missing at %.0fs", node.id, r.now())
+            _note_missing(r, runner)
         r.recorder.compact(r.recorder.index(r.now()) - 1)
         gevent.sleep(1.0)
 
@@ -266,12 +263,20 @@ def _collect_finals(r: Replay, runner: MasterRunner) -> None:
         runner.send_message(STOP_MSG, None, client_id=client_id)
     deadline = time.monotonic() + (r.env.stop_timeout or 0) + 15.0
     while time.monotonic() < deadline:
-        gone = {node.id for node in runner.clients.missing}
+        _note_missing(r, runner)
+        gone = set(r.health.missing_workers)
         if not {cid for cid in waiting if cid not in r.final and cid not in gone}:
             return
         gevent.sleep(0.05)
     log.error("no final figures from worker(s) %s",
               ", ".join(sorted(cid for cid in waiting if cid not in r.final)))
+
+
+def _note_missing(r: Replay, runner: MasterRunner) -> None:
+    for node in runner.clients.missing:
+        if node.id not in r.health.missing_workers:
+            r.health.missing_workers.append(node.id)
+            log.error("worker %s went missing at %.0fs", node.id, r.now())
 
 
 def _on_stop_message(environment: Environment, msg: Any, **_: Any) -> None:
