@@ -171,13 +171,31 @@ def limit_table(c: Capacity) -> Table | None:
 
 
 def totals_table(load: LoadResult) -> Table:
+    """The run's books; cancelled starts and cut-off sessions (with their
+    causes, and the requests cut off in flight) only when a stop left some."""
     t = load.totals
     rate = load.requests / load.elapsed_s if load.elapsed_s else 0.0
-    return (["planned sessions", "started", "late", "dropped", "completed", "requests",
-             "failures", "mean req/s", "status"],
-            [[n(t.planned), n(t.started), n(t.late), n(t.dropped), n(t.completed),
-              n(load.requests), f"{n(load.failures)} ({pct(load.failures, load.requests)})",
-              f"{rate:,.1f}", load.status.value]])
+    head: list[str] = ["planned sessions", "started", "late", "dropped"]
+    row: list[object] = [n(t.planned), n(t.started), n(t.late), n(t.dropped)]
+    if t.cancelled:
+        head.append("cancelled")
+        row.append(f"{n(t.cancelled)} ({_causes(load.cancelled_by)})")
+    head.append("completed")
+    row.append(n(t.completed))
+    if t.cut_off:  # then every outcome: completed + failed + cut off = started
+        head += ["failed", "cut off"]
+        row += [n(t.failed), f"{n(t.cut_off)} ({_causes(load.cut_off_by)})"]
+    requests = n(load.requests)
+    if load.requests_cut_off:
+        requests += f" (+{n(load.requests_cut_off)} cut off in flight)"
+    head += ["requests", "failures", "mean req/s", "status"]
+    row += [requests, f"{n(load.failures)} ({pct(load.failures, load.requests)})",
+            f"{rate:,.1f}", load.status.value]
+    return head, [row]
+
+
+def _causes(by: dict[str, int]) -> str:
+    return ", ".join(f"{n(k)} by {cause}" for cause, k in sorted(by.items()))
 
 
 def steps_table(load: LoadResult) -> Table:
@@ -191,10 +209,13 @@ def steps_table(load: LoadResult) -> Table:
 
 def campaigns_table(load: LoadResult) -> Table:
     rows: list[list[object]] = []
+    stopped = any(c.cancelled or c.cut_off for c in load.campaigns.values())
     for name, c in load.campaigns.items():
         rows.append([name, n(c.planned), n(c.started), n(c.late), n(c.dropped),
+                     *((n(c.cancelled), n(c.cut_off)) if stopped else ()),
                      ms(c.landing.p95_ms), pct(c.orders, c.order_attempts), n(c.orders)])
-    return (["campaign", "planned", "started", "late", "dropped", "landing p95",
+    return (["campaign", "planned", "started", "late", "dropped",
+             *(("cancelled", "cut off") if stopped else ()), "landing p95",
              "checkout success", "orders"], rows)
 
 
