@@ -58,6 +58,18 @@ def test_dropped_rate_slo() -> None:
     assert behind["dropped-not-judged"].status is Status.SKIP  # the generator's fault
 
 
+def test_starts_a_stop_cancelled_are_not_the_generators_to_serve() -> None:
+    """An abort cancelled 900 of 1000 starts: 30 dropped of the 100 due is 30 %
+    (the generator was behind), not 3 % of the plan."""
+    load = _load([200], planned=1000, dropped=30)
+    load.totals = load.totals.model_copy(update={"cancelled": 900, "started": 70})
+    found = _by_code(_ctx(load, max_dropped_rate=0.05))
+    assert found["dropped-not-judged"].status is Status.SKIP
+    load.totals = load.totals.model_copy(update={"dropped": 3, "started": 97})
+    f = _by_code(_ctx(load, max_dropped_rate=0.02))["dropped-rate-high"]
+    assert f.evidence["cancelled"] == 900 and "3.00% of 100 session starts due" in f.summary
+
+
 def test_checkout_success_rate() -> None:
     load = _load([200])
     load.totals.order_attempts, load.totals.orders = 100, 95

@@ -51,7 +51,8 @@ def run(ctx: CheckContext) -> Iterator[Finding]:
             remediation="The shop failed under the planned load; fix the errors listed "
                         "below before anything else.")
     tot = load.totals
-    behind = (tot.late + tot.dropped) / tot.planned if tot.planned else 0.0
+    due = tot.planned - tot.cancelled  # starts a stop cancelled were never the generator's
+    behind = (tot.late + tot.dropped) / due if due > 0 else 0.0
     generator_behind = behind > ctx.the_scenario.load.max_late_fraction
     queued = _not_judged_scheduled(load, behind, generator_behind,
                                    ctx.the_scenario.load.max_request_rate)
@@ -176,9 +177,10 @@ def _overall(load: LoadResult, slos: Slos, generator_behind: bool) -> Iterator[F
             remediation="" if ok else "See the failures of the checkout:* and wallet:* "
                                       "steps; each lost order is lost revenue at peak.")
     tot = load.totals
-    if slos.max_dropped_rate is not None and tot.planned:
-        rate = tot.dropped / tot.planned
-        evidence = {"planned": tot.planned, "dropped": tot.dropped,
+    due = tot.planned - tot.cancelled
+    if slos.max_dropped_rate is not None and due > 0:
+        rate = tot.dropped / due
+        evidence = {"planned": tot.planned, "cancelled": tot.cancelled, "dropped": tot.dropped,
                     "target": slos.max_dropped_rate}
         if generator_behind:
             yield CHECK.finding("arrivals", Status.SKIP, "dropped-not-judged",
@@ -189,7 +191,7 @@ def _overall(load: LoadResult, slos: Slos, generator_behind: bool) -> Iterator[F
             yield CHECK.finding(
                 "arrivals", Status.PASS if ok else Status.FAIL,
                 "dropped-rate-met" if ok else "dropped-rate-high",
-                f"{rate:.2%} of {tot.planned} planned sessions were dropped "
+                f"{rate:.2%} of {due} session starts due were dropped "
                 f"(at most {slos.max_dropped_rate:.2%})", evidence=evidence,
                 remediation="" if ok else "Sessions waited longer than load.drop_after for "
                                           "a free user; see the late/dropped chart.",
