@@ -12,6 +12,13 @@ needs no history file.
 At the stop, the master asks every worker still there to stop and send its
 final figures (after ``Replay.close_books``) and waits for them before it
 writes the result; Locust's own last report comes too late for that.
+
+Memory diagnosis (``bench/soak.py --trace``): with PEAKREADY_TRACEMALLOC=PATH
+each Locust process traces its allocations (tracemalloc, 25 frames) and every
+PEAKREADY_TRACEMALLOC_EVERY seconds (default 60) rewrites ``PATH.<pid>`` with
+the traced total and the allocation sites that grew most since the first
+snapshot (taken one period in, after warm-up), by traceback. Tracing slows
+the generator several times over: a diagnosis, never a measurement.
 """
 
 from __future__ import annotations
@@ -20,6 +27,7 @@ import datetime as dt
 import os
 import signal
 import time
+import tracemalloc
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -80,8 +88,34 @@ def _refuse(env: Environment, message: str) -> None:
         gevent.spawn(env.runner.quit)
 
 
+def _trace_memory(path: str, every: float) -> None:
+    """PEAKREADY_TRACEMALLOC: what grew since the first snapshot, every ``every`` s."""
+    gevent.sleep(every)
+    first, began = tracemalloc.take_snapshot(), time.monotonic()
+    keep = (tracemalloc.Filter(False, tracemalloc.__file__),)
+    first = first.filter_traces(keep)
+    while True:
+        gevent.sleep(every)
+        now = tracemalloc.take_snapshot().filter_traces(keep)
+        grown = now.compare_to(first, "traceback")
+        traced, peak = tracemalloc.get_traced_memory()
+        lines = [f"{time.monotonic() - began:.0f} s after the first snapshot: traced "
+                 f"{traced / 2**20:.1f} MiB (peak {peak / 2**20:.1f}), grown "
+                 f"{sum(d.size_diff for d in grown) / 2**20:+.2f} MiB", ""]
+        for d in grown[:25]:
+            lines.append(f"{d.size_diff / 1024:+.1f} KiB ({d.count_diff:+d} blocks), now "
+                         f"{d.size / 1024:.1f} KiB in {d.count} blocks")
+            lines += [f"    {ln}" for ln in d.traceback.format(most_recent_first=True)[:24]]
+        Path(f"{path}.{os.getpid()}").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
 @events.init.add_listener
 def _init(environment: Environment, **_: Any) -> None:
+    trace = os.environ.get("PEAKREADY_TRACEMALLOC")
+    if trace and not tracemalloc.is_tracing():
+        tracemalloc.start(25)
+        gevent.spawn(_trace_memory, trace,
+                     float(os.environ.get("PEAKREADY_TRACEMALLOC_EVERY", "60")))
     opts = environment.parsed_options
     path = getattr(opts, "scenario", "") if opts else ""
     if not path:

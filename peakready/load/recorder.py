@@ -18,6 +18,15 @@ campaign, flow). Latencies are converted, clamped and folded into the HDR
 histograms in batches with numpy (``peakready.load.hdr``) at least once a
 second, and running totals are summed when asked for, not kept per event.
 
+Memory must stay flat over a soak of hours (``bench/soak.py``). The
+histogram of each (interval, step) is sparse (``hdr.Buckets``: the non-zero
+buckets only, and packed once its interval is over), never a whole
+``HdrHistogram`` (160 kB, and a reference cycle that only the garbage
+collector's full passes free: the 3.8 MiB/min of issue 14). The whole run's
+histograms are the sum of the intervals', worked out when the result is
+written; workers ship their intervals' buckets, and the master adds them up
+exactly as one process would.
+
 The books balance: every planned session start is started, dropped or
 cancelled (by the stop, counted by ``Replay.close_books``), and every started
 one ends completed, failed or cut off. A started session holds its cell (the
@@ -41,7 +50,7 @@ import numpy as np
 from hdrh.histogram import HdrHistogram
 
 from peakready.flows import LANDING
-from peakready.load.hdr import latency_ms, record_many
+from peakready.load.hdr import Buckets, bucket_counts, figures
 from peakready.load.results import (
     ErrorSample,
     Interval,
@@ -73,7 +82,7 @@ COMPLETED, FAILED, CUT_OFF = SLOT["completed"], SLOT["failed"], SLOT["cut_off"]
 ATTEMPTS, ATTEMPTS_CUT = SLOT["order_attempts"], SLOT["order_attempts_cut_off"]
 CAMPAIGN = "\x00campaign:"  # histogram key prefix of a campaign's landing latency
 MAX_ERROR_KINDS = 50
-MAX_ORDERS = 200_000  # placed orders listed for attribution checks
+MAX_ORDERS = 200_000  # placed orders listed for attribution checks (~150 bytes each)
 FLUSH_AT = 20_000  # pending latencies folded into histograms beyond this
 
 
@@ -81,9 +90,31 @@ def new_hist() -> HdrHistogram:
     return HdrHistogram(LOWEST_US, HIGHEST_US, DIGITS)
 
 
-def latency_of(h: HdrHistogram) -> Latency:
-    n = h.get_total_count()
-    return Latency(count=n, **latency_ms(h)) if n else Latency()
+LAYOUT = new_hist()  # the index/value arithmetic of every histogram here
+
+
+def latency_of(b: Buckets | None) -> Latency:
+    if b is None:
+        return Latency()
+    idx, n = b.idx, b.n
+    total = int(n.sum())
+    return Latency(count=total, **figures(LAYOUT, idx, n)) if total else Latency()
+
+
+def merged(parts: Iterable[Buckets]) -> Buckets:
+    """The sum of several sparse histograms (one pass)."""
+    parts = list(parts)
+    if len(parts) == 1:
+        return parts[0]
+    out = Buckets()
+    if parts:
+        idx = np.concatenate([p.idx for p in parts])
+        n = np.concatenate([p.n for p in parts])
+        every, where = np.unique(idx, return_inverse=True)
+        total = np.zeros(every.size, dtype=np.int64)
+        np.add.at(total, where, n)
+        out.add(every.astype(np.int32), total)
+    return out
 
 
 def _us(ms: list[float]) -> np.ndarray:
@@ -123,13 +154,12 @@ class Recorder:
         # CAMPAIGN + name, so it is compacted and shipped like a step's
         self.pending_landing: dict[tuple[int, str], list[float]] = {}
         self.n_pending = 0
-        self.step_hists: dict[tuple[int, str], HdrHistogram] = {}
-        self.step_blobs: dict[tuple[int, str], bytes] = {}
-        self.run_hists: dict[str, HdrHistogram] = {}
-        self.landing: dict[str, HdrHistogram] = {}
+        # (i, step) -> its latencies; a campaign's landing under CAMPAIGN + name
+        self.buckets: dict[tuple[int, str], Buckets] = {}
+        self.loose: set[tuple[int, str]] = set()  # buckets not packed yet
         self.interval_users: dict[int, int] = {}
         self.errors: Counter[tuple[str, str]] = Counter()
-        self.orders: list[list[Any]] = []  # [order_id, campaign, flow, code, t]
+        self.orders: list[tuple[Any, ...]] = []  # (order_id, campaign, flow, code, t)
         self.orders_truncated = False
         self.requests_cut_off = 0  # sent, and no answer before the stop
 
@@ -248,7 +278,7 @@ class Recorder:
     def order(self, t: float, order_id: str, campaign: str | None, flow: str,
               promo_code: str | None) -> None:
         if len(self.orders) < MAX_ORDERS:
-            self.orders.append([order_id, campaign, flow, promo_code, round(t, 3)])
+            self.orders.append((order_id, campaign, flow, promo_code, round(t, 3)))
         else:
             self.orders_truncated = True
 
@@ -266,43 +296,34 @@ class Recorder:
             counts[0] += len(values)
             if not _is_timing(step):
                 self.per_interval[i][0] += len(values)
-            record_many(self._step_hist(i, step), _us(values),
-                        self._hist(self.run_hists, step))
+            self._buckets(i, step).add(*bucket_counts(LAYOUT, _us(values)))
         for (i, campaign), values in self.pending_landing.items():
-            record_many(self._step_hist(i, CAMPAIGN + campaign), _us(values),
-                        self._hist(self.landing, campaign))
+            self._buckets(i, CAMPAIGN + campaign).add(*bucket_counts(LAYOUT, _us(values)))
         self.pending.clear()
         self.pending_landing.clear()
         self.n_pending = 0
 
-    def _step_hist(self, i: int, step: str) -> HdrHistogram:
-        h = self.step_hists.get((i, step))
-        if h is None:
-            h = self.step_hists[(i, step)] = new_hist()
-            blob = self.step_blobs.pop((i, step), None)
-            if blob is not None:
-                h.decode_and_add(blob)
-        return h
+    def _buckets(self, i: int, step: str) -> Buckets:
+        key = (i, step)
+        b = self.buckets.get(key)
+        if b is None:
+            b = self.buckets[key] = Buckets()
+        self.loose.add(key)
+        return b
 
     def compact(self, before: int) -> None:
-        """Encode the histograms of intervals before ``before``: a live 3-digit
-        histogram is ~140 kB, an encoded one a few hundred bytes."""
+        """Pack the histograms of intervals before ``before`` (a few hundred
+        bytes each); one that gets more counts is unpacked again."""
         self.flush()
-        for key in [k for k in self.step_hists if k[0] < before]:
-            self.step_blobs[key] = self.step_hists.pop(key).encode()
-
-    @staticmethod
-    def _hist(table: dict, key: Any) -> HdrHistogram:
-        h = table.get(key)
-        if h is None:
-            h = table[key] = new_hist()
-        return h
+        for key in [k for k in self.loose if k[0] < before]:
+            self.buckets[key].pack()
+            self.loose.discard(key)
 
     # -- shipping between processes --------------------------------------------
     def drain(self) -> dict[str, Any]:
         """Everything recorded since the last drain, as plain data; then reset.
         Cells are zeroed in place, and kept while a session holds them."""
-        self.compact(2**62)
+        self.flush()
         events = []
         for k, cell in list(self.cells.items()):
             for e in range(NE):
@@ -315,11 +336,8 @@ class Recorder:
             "events": events,
             "req": [[i, s, c[0], c[1]] for (i, s), c in self.req.items()],
             "users": self.interval_users,
-            "step_hists": [[i, s, blob.decode()] for (i, s), blob in self.step_blobs.items()],
-            "run_hists": {s: h.encode().decode() for s, h in self.run_hists.items()
-                          if h.get_total_count()},
-            "landing": {k: h.encode().decode() for k, h in self.landing.items()
-                        if h.get_total_count()},
+            # each (interval, step)'s latencies: the run's are their sum
+            "step_hists": [[i, s, b.wire()] for (i, s), b in self.buckets.items()],
             "errors": [[s, m, n] for (s, m), n in self.errors.items()],
             "orders": self.orders,
             "orders_truncated": self.orders_truncated,
@@ -341,12 +359,8 @@ class Recorder:
                 per[1] += f
         for i, n in d["users"].items():
             self.interval_users[int(i)] = self.interval_users.get(int(i), 0) + n
-        for i, s, blob in d["step_hists"]:
-            self._step_hist(int(i), s).decode_and_add(blob.encode())
-        for s, blob in d["run_hists"].items():
-            self._hist(self.run_hists, s).decode_and_add(blob.encode())
-        for k, blob in d["landing"].items():
-            self._hist(self.landing, k).decode_and_add(blob.encode())
+        for i, s, wire in d["step_hists"]:
+            self._buckets(int(i), s).merge(Buckets.from_wire(wire))
         for s, m, n in d["errors"]:
             if len(self.errors) < MAX_ERROR_KINDS or (s, m) in self.errors:
                 self.errors[(s, m)] += n
@@ -391,7 +405,7 @@ class Recorder:
         steps = {}
         for (j, step), (r, f) in sorted(self.req.items()):
             if j == i:
-                steps[step] = StepStats(**latency_of(self._step_hist(i, step)).model_dump(),
+                steps[step] = StepStats(**latency_of(self.buckets.get((i, step))).model_dump(),
                                         requests=r, failures=f)
         r, f = self.per_interval.get(i, (0, 0))
         return Interval(t=i * self.interval_s, steps=steps, requests=r, failures=f,
@@ -433,17 +447,15 @@ class Recorder:
             c = by_interval.get(i, Counter())
             steps = {}
             for step, (r, f) in sorted(steps_at.get(i, [])):
-                lat = latency_of(self._step_hist(i, step))
+                lat = latency_of(self.buckets.get((i, step)))
                 steps[step] = StepStats(**lat.model_dump(), requests=r, failures=f)
             r, f = self.per_interval.get(i, (0, 0))
             here: dict[str, dict[str, float | None]] = {}
             for k, v in sorted(by_campaign_at.get(i, {}).items()):
                 here[k] = {e: v[e] for e in CAMPAIGN_FIELDS}
-                key = (i, CAMPAIGN + k)
-                if key in self.step_hists or key in self.step_blobs:
-                    here[k]["landing_p95_ms"] = latency_of(
-                        self._step_hist(*key)).p95_ms
-            self.compact(i + 1)
+                b = self.buckets.get((i, CAMPAIGN + k))
+                if b is not None:
+                    here[k]["landing_p95_ms"] = latency_of(b).p95_ms
             series.append(Interval(
                 t=i * self.interval_s, users=self.interval_users.get(i, 0), steps=steps,
                 campaigns=here,
@@ -452,28 +464,34 @@ class Recorder:
         for (_, step), (r, f) in self.req.items():
             run_counts[step][0] += r
             run_counts[step][1] += f
+        # the whole run's histograms: the sum of the intervals'
+        by_step: dict[str, list[Buckets]] = defaultdict(list)
+        for (_, step), b in self.buckets.items():
+            by_step[step].append(b)
+        run_hists = {step: merged(parts) for step, parts in by_step.items()}
         steps = {}
         for step, (r, f) in sorted(run_counts.items()):
-            h = self.run_hists.get(step) or new_hist()
-            steps[step] = StepStats(**latency_of(h).model_dump(), requests=r, failures=f,
-                                    hist=h.encode().decode())
+            b = run_hists.get(step) or Buckets()
+            steps[step] = StepStats(**latency_of(b).model_dump(), requests=r, failures=f,
+                                    hist=b.into(new_hist()).encode().decode())
+        landing = {step[len(CAMPAIGN):]: b for step, b in run_hists.items()
+                   if step.startswith(CAMPAIGN)}
+
+        landing_of = landing
 
         def sessions(table: dict[str, Counter[str]], landing: bool) -> dict[str, SessionStats]:
             out = {}
             for k, c in sorted(table.items()):
                 s = SessionStats(**{f: c[f] for f in SESSION_FIELDS})
-                if landing and k in self.landing:
-                    s.landing = latency_of(self.landing[k])
+                if landing and k in landing_of:
+                    s.landing = latency_of(landing_of[k])
                 out[k] = s
             return out
 
         by_campaign = sessions(campaigns, True)
         totals = SessionStats(**{f: sum(getattr(s, f) for s in by_campaign.values())
                                  for f in SESSION_FIELDS})
-        all_landing = new_hist()
-        for h in self.landing.values():
-            all_landing.add(h)
-        totals.landing = latency_of(all_landing)
+        totals.landing = latency_of(merged(landing.values()))
         errors = [ErrorSample(step=s, message=m, count=n)
                   for (s, m), n in self.errors.most_common()]
         orders = [PlacedOrder(order_id=str(o[0]), campaign=o[1], flow=o[2], promo_code=o[3],
