@@ -4,7 +4,6 @@ and no interval ever reached ``min_interval_samples``)."""
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -21,7 +20,6 @@ from peakready.plan.interval import choose_interval, median_rate
 from peakready.plan.model import Plan
 from peakready.scenario.load import load_scenario
 from peakready.scenario.model import Scenario
-from tests.support.cli import peakready
 from tests.support.scenarios import DEMO, demo_data, write_scenario
 
 
@@ -126,23 +124,5 @@ def test_capped_replay_interval_follows_the_cap() -> None:
     assert plan.interval_s == 30 and "fewer than" in plan.interval_basis  # a third of 90 s
 
 
-# -- a real run ----------------------------------------------------------------
-
-
-def test_short_demo_replay_reports_judged_intervals(tmp_path: Path) -> None:
-    """The demo's own history and rates, its busiest 10 minutes 20x faster
-    (30 s): intervals of 10 s, and load.slo judges them (3 s and none before)."""
-    data = yaml.safe_load(DEMO.read_text())
-    data["traffic"]["history"] = str(DEMO.parent / "demo-history.log.gz")
-    data["traffic"]["window"] = {"busiest": "10m"}
-    for section in ("email", "promo"):  # pre-flight checks this test is not about
-        data.pop(section)
-    out = tmp_path / "out"
-    res = peakready("run", str(write_scenario(tmp_path / "demo.yaml", data)), "--out", str(out))
-    assert res.returncode == 0, res.stderr
-    report = json.loads((out / "report.json").read_text())
-    load = LoadResult.model_validate(report["load"])
-    judged, _ = interval_breaches(load, Scenario.model_validate(data).slos)
-    assert judged.get(LANDING, 0) >= 1 and sum(judged.values()) >= 3, (load.interval_s, judged)
-    assert load.interval_s == 10
-    assert "median" in report["plan"]["summary"]["interval_basis"]
+# The shipped demo, replayed in full, judges its intervals:
+# tests/test_packaging.py::test_run_from_an_empty_folder_replays_the_demo.

@@ -29,8 +29,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from peakready.scenarios import DEMO_SCENARIO
 
 from peakready import __version__
+from peakready.flows import LANDING
+from peakready.load.results import LoadResult
+from peakready.load.slo import interval_breaches
+from peakready.scenario.load import load_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED = ["peakready/scenarios/demo.yaml", "peakready/scenarios/demo-history.log.gz",
@@ -158,3 +163,9 @@ def test_run_from_an_empty_folder_replays_the_demo(installed: Installed) -> None
     for name in ("report.html", "report.md", "junit.xml"):
         assert (installed.empty / "out" / "demo" / name).stat().st_size > 0
     assert "site-packages" in report["scenario"]["path"]
+    # the shipped demo's intervals are long enough for its per-interval SLOs to be
+    # judged (issue 14: 3 s and none judged before; tests/test_intervals.py the rule)
+    load = LoadResult.model_validate(report["load"])
+    judged, _ = interval_breaches(load, load_scenario(DEMO_SCENARIO).slos)
+    assert load.interval_s == 20 and judged.get(LANDING, 0) >= 1, (load.interval_s, judged)
+    assert "median" in report["plan"]["summary"]["interval_basis"]
