@@ -221,10 +221,42 @@ def _on_start_message(environment: Environment, msg: Any, scenario: Scenario,
                  time.monotonic() + (data["t0_wall"] - time.time()))
 
 
+STATS_KEEP_S = 60  # Locust's per-second counts kept (its current rate reads the last 12 s)
+HISTORY_KEEP = 120  # Locust's chart points kept (one per 5 s) when nothing draws them
+
+
+def trim_locust_stats(environment: Environment, now: float | None = None) -> None:
+    """Keep Locust's own statistics from growing with the run's length.
+
+    Every request name's ``num_reqs_per_sec``/``num_fail_per_sec`` gain an
+    entry per second for the whole run and only the last 12 s are ever read
+    (``current_rps``); ``stats.history`` gains a chart point every 5 s, read
+    only by the web UI and ``--html``. Both grow with time, not load (a soak
+    of hours: tens of MB). Counts older than ``STATS_KEEP_S`` are dropped,
+    and chart points beyond ``HISTORY_KEEP`` when headless without ``--html``.
+    Locust's totals, percentiles and errors are untouched."""
+    stats = environment.stats
+    if stats is None:
+        return
+    oldest = int(time.time() if now is None else now) - STATS_KEEP_S
+    for entry in (*stats.entries.values(), stats.total):
+        for table in (entry.num_reqs_per_sec, entry.num_fail_per_sec):
+            old = [t for t in table if t < oldest]
+            for t in old:
+                del table[t]
+    opts = environment.parsed_options
+    drawn = opts is None or not getattr(opts, "headless", False) or getattr(
+        opts, "html_file", None)
+    if not drawn and len(stats.history) > HISTORY_KEEP:
+        del stats.history[:-HISTORY_KEEP]
+
+
 def _supervise(progress_path: str) -> None:
-    """Master/local: progress line, abort rule and histogram compaction, each second."""
+    """Master/local: progress line, abort rule and histogram compaction, each
+    second; Locust's own per-second statistics trimmed each minute."""
     r = replay.REPLAY
     last: dict[str, Any] = {}
+    ticks = 0
     while r is not None and r.status is RunStatus.COMPLETED and not r.stopping.is_set() \
             and r.env.runner.state not in ("stopped", "quitting"):
         if progress_path:
@@ -235,6 +267,9 @@ def _supervise(progress_path: str) -> None:
         if isinstance(runner, MasterRunner):
             _note_missing(r, runner)
         r.recorder.compact(r.recorder.index(r.now()) - 1)
+        ticks += 1
+        if ticks % 60 == 0:
+            trim_locust_stats(r.env)
         gevent.sleep(1.0)
 
 

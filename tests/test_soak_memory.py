@@ -140,3 +140,50 @@ def test_figures_survive_packing(packed: bool) -> None:
     ra, rb = a.result(), b.result()
     assert [iv.model_dump() for iv in ra.series] == [iv.model_dump() for iv in rb.series]
     assert ra.steps == rb.steps
+
+
+TRIM = '''
+import argparse, json
+from locust.env import Environment
+from peakready.locustfiles.hooks import HISTORY_KEEP, STATS_KEEP_S, trim_locust_stats
+
+def run(headless):
+    env = Environment(parsed_options=argparse.Namespace(headless=headless, html_file=None))
+    env.create_local_runner()
+    stats, t0 = env.stats, 1_000_000
+    for s in range(6 * 3600):  # six hours of one request a second on two names
+        for name in ("landing", "cart:add"):
+            stats.log_request("GET", name, 20, 100)
+            entry = stats.entries[(name, "GET")]
+            entry.num_reqs_per_sec[t0 + s] = entry.num_reqs_per_sec.pop(
+                max(entry.num_reqs_per_sec))  # as if logged at t0 + s
+            stats.total.num_reqs_per_sec[t0 + s] = 2
+        if s % 5 == 0:
+            stats.history.append({"time": s})
+        if s % 60 == 59:
+            trim_locust_stats(env, now=t0 + s)
+    entry = stats.entries[("landing", "GET")]
+    return {"per_sec": max(len(e.num_reqs_per_sec) for e in (*stats.entries.values(),
+                                                             stats.total)),
+            "history": len(stats.history), "requests": entry.num_requests,
+            "keep": STATS_KEEP_S, "history_keep": HISTORY_KEEP}
+
+print(json.dumps([run(True), run(False)]))
+'''
+
+
+def test_locust_own_statistics_stay_bounded() -> None:
+    """Locust's per-second counts and chart points are trimmed each minute (its
+    totals are not); the chart points only when nothing draws them."""
+    import json
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-c", TRIM], capture_output=True, text=True,
+                         timeout=120, check=True)
+    headless, with_ui = json.loads(out.stdout.splitlines()[-1])
+    assert headless["per_sec"] <= headless["keep"] + 60
+    assert headless["history"] <= headless["history_keep"] + 12
+    assert headless["requests"] == 6 * 3600  # Locust's totals are untouched
+    assert with_ui["per_sec"] <= with_ui["keep"] + 60
+    assert with_ui["history"] == 6 * 3600 // 5  # the web UI's charts keep every point

@@ -96,25 +96,24 @@ class Buckets:
         self._idx, self._n = idx, n
         self._packed: bytes | None = None
 
-    def _arrays(self) -> tuple[np.ndarray, np.ndarray]:
-        if self._packed is not None:
-            raw = np.frombuffer(zlib.decompress(self._packed), dtype="<i8")
-            k = raw.size // 2
-            self._idx, self._n = raw[:k].astype(np.int32), raw[k:].copy()
-            self._packed = None
-        return self._idx, self._n
+    def _arrays(self, unpack: bool = False) -> tuple[np.ndarray, np.ndarray]:
+        """(indices, counts); reading a packed one leaves it packed."""
+        if self._packed is None:
+            return self._idx, self._n
+        raw = np.frombuffer(zlib.decompress(self._packed), dtype="<i8")
+        k = raw.size // 2
+        idx, n = raw[:k].astype(np.int32), raw[k:].copy()
+        if unpack:
+            self._idx, self._n, self._packed = idx, n, None
+        return idx, n
 
-    @property
-    def idx(self) -> np.ndarray:
-        return self._arrays()[0]
-
-    @property
-    def n(self) -> np.ndarray:
-        return self._arrays()[1]
+    def counts(self) -> tuple[np.ndarray, np.ndarray]:
+        """(indices, counts), ascending by index."""
+        return self._arrays()
 
     def add(self, idx: np.ndarray, n: np.ndarray) -> None:
         """Add counts by index (ascending, each index once)."""
-        mine, counts = self._arrays()
+        mine, counts = self._arrays(unpack=True)
         if not mine.size:
             self._idx, self._n = idx, n
             return
@@ -135,7 +134,7 @@ class Buckets:
 
     @property
     def total(self) -> int:
-        return int(self.n.sum())
+        return int(self._arrays()[1].sum())
 
     def wire(self) -> list[list[int]]:
         """As plain data (a worker's report): [indices, counts]."""

@@ -96,7 +96,7 @@ LAYOUT = new_hist()  # the index/value arithmetic of every histogram here
 def latency_of(b: Buckets | None) -> Latency:
     if b is None:
         return Latency()
-    idx, n = b.idx, b.n
+    idx, n = b.counts()
     total = int(n.sum())
     return Latency(count=total, **figures(LAYOUT, idx, n)) if total else Latency()
 
@@ -108,8 +108,7 @@ def merged(parts: Iterable[Buckets]) -> Buckets:
         return parts[0]
     out = Buckets()
     if parts:
-        idx = np.concatenate([p.idx for p in parts])
-        n = np.concatenate([p.n for p in parts])
+        idx, n = (np.concatenate(a) for a in zip(*(p.counts() for p in parts), strict=True))
         every, where = np.unique(idx, return_inverse=True)
         total = np.zeros(every.size, dtype=np.int64)
         np.add.at(total, where, n)
@@ -474,10 +473,8 @@ class Recorder:
             b = run_hists.get(step) or Buckets()
             steps[step] = StepStats(**latency_of(b).model_dump(), requests=r, failures=f,
                                     hist=b.into(new_hist()).encode().decode())
-        landing = {step[len(CAMPAIGN):]: b for step, b in run_hists.items()
-                   if step.startswith(CAMPAIGN)}
-
-        landing_of = landing
+        landing_of = {step[len(CAMPAIGN):]: b for step, b in run_hists.items()
+                      if step.startswith(CAMPAIGN)}
 
         def sessions(table: dict[str, Counter[str]], landing: bool) -> dict[str, SessionStats]:
             out = {}
@@ -491,7 +488,7 @@ class Recorder:
         by_campaign = sessions(campaigns, True)
         totals = SessionStats(**{f: sum(getattr(s, f) for s in by_campaign.values())
                                  for f in SESSION_FIELDS})
-        totals.landing = latency_of(merged(landing.values()))
+        totals.landing = latency_of(merged(landing_of.values()))
         errors = [ErrorSample(step=s, message=m, count=n)
                   for (s, m), n in self.errors.most_common()]
         orders = [PlacedOrder(order_id=str(o[0]), campaign=o[1], flow=o[2], promo_code=o[3],
