@@ -132,6 +132,9 @@ def main() -> int:
         print(f"\npeakready run exited {proc.returncode}; last lines of its output:")
         print("\n".join(f"  {ln}" for ln in tail[-6:]))
     summary(samples, args)
+    if args.trace:
+        print(f"\ntracemalloc reports (what grew most since warm-up, by traceback): "
+              f"{args.trace}.<pid of each Locust process>")
     return 0
 
 

@@ -24,6 +24,7 @@ the generator several times over: a diagnosis, never a measurement.
 from __future__ import annotations
 
 import datetime as dt
+import linecache
 import os
 import signal
 import time
@@ -92,7 +93,8 @@ def _trace_memory(path: str, every: float) -> None:
     """PEAKREADY_TRACEMALLOC: what grew since the first snapshot, every ``every`` s."""
     gevent.sleep(every)
     first, began = tracemalloc.take_snapshot(), time.monotonic()
-    keep = (tracemalloc.Filter(False, tracemalloc.__file__),)
+    keep = (tracemalloc.Filter(False, tracemalloc.__file__),  # itself and what it reads
+            tracemalloc.Filter(False, linecache.__file__))
     first = first.filter_traces(keep)
     while True:
         gevent.sleep(every)
