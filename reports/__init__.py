@@ -6,11 +6,12 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 from peakready.reports import html, junit, markdown
 from peakready.reports.baseline import compare
 from peakready.reports.model import REPORT_SCHEMA_VERSION, Report
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from peakready.errors import BadInput
 
@@ -36,16 +37,25 @@ def write_all(report: Report, outdir: str | Path) -> dict[str, Path]:
     return written
 
 
-def load_report(path: str | Path) -> Report:
-    path = Path(path)
+M = TypeVar("M", bound=BaseModel)
+
+
+def read_json(path: Path, model: type[M], what: str, name: str) -> M:
+    """A peakready JSON file as its model; BadInput naming the file and the
+    first problem (``what``: "the report"; ``name``: "report.json")."""
     try:
-        report = Report.model_validate_json(path.read_text(encoding="utf-8"))
+        return model.model_validate_json(path.read_text(encoding="utf-8"))
     except OSError as exc:
-        raise BadInput(f"{path}: cannot read the report: {exc.strerror}") from None
+        raise BadInput(f"{path}: cannot read {what}: {exc.strerror}") from None
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
-        raise BadInput(f"{path}: not a peakready report.json ({where}: {first['msg']})") from None
+        raise BadInput(f"{path}: not a peakready {name} ({where}: {first['msg']})") from None
+
+
+def load_report(path: str | Path) -> Report:
+    path = Path(path)
+    report = read_json(path, Report, "the report", "report.json")
     if report.schema_version > REPORT_SCHEMA_VERSION:
         raise BadInput(f"{path}: report schema {report.schema_version} is newer than this "
                        f"peakready reads ({REPORT_SCHEMA_VERSION}); upgrade peakready")

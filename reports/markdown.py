@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import re
+from typing import Any
 
 from peakready.reports import baseline, bulk, fmt, series
 from peakready.reports.model import Report
@@ -33,6 +34,15 @@ def _table(head: list[str], rows: list[list[object]]) -> list[str]:
     return [*out, ""]
 
 
+def _listed(heading: str, found: list[Any], cap: int) -> list[str]:
+    """A banner list: its heading, the first ``cap`` findings, how many more."""
+    lines = ["", f"**{heading}:**", ""]
+    lines += [f"- `{esc(f.check)}` {esc(f.subject)}: {esc(f.summary)}" for f in found[:cap]]
+    if len(found) > cap:
+        lines.append(f"- … and {len(found) - cap} more, listed under Checks")
+    return lines
+
+
 def _banner(r: Report) -> list[str]:
     lines = [f"# {r.verdict.value}: {esc(r.scenario.name)}"]
     if fmt.flags(r):
@@ -47,18 +57,10 @@ def _banner(r: Report) -> list[str]:
             lines.append(f"- … and {len(blockers) - cap} more, listed under Checks")
     reasons = r.inconclusive_reasons()
     if reasons:
-        lines += ["", f"**{fmt.health_heading(r)}:**", ""]
-        lines += [f"- `{esc(f.check)}` {esc(f.subject)}: {esc(f.summary)}"
-                  for f in reasons[:cap]]
-        if len(reasons) > cap:
-            lines.append(f"- … and {len(reasons) - cap} more, listed under Checks")
+        lines += _listed(fmt.health_heading(r), reasons, cap)
     aside = r.set_aside()
     if aside:
-        lines += ["", f"**{esc(fmt.set_aside_heading(r))}:**", ""]
-        lines += [f"- `{esc(f.check)}` {esc(f.subject)}: {esc(f.summary)}"
-                  for f in aside[:cap]]
-        if len(aside) > cap:
-            lines.append(f"- … and {len(aside) - cap} more, listed under Checks")
+        lines += _listed(esc(fmt.set_aside_heading(r)), aside, cap)
     basis = fmt.basis_line(r)
     if basis:
         lines += ["", esc(basis)]

@@ -80,15 +80,7 @@ def report_from_load(path: Path, *, strict: bool = False) -> Report:
     ``plan.json`` (else built again), the checks after the load run again on
     the result (those that need the shop, attribution, are skipped)."""
     folder = path.parent
-    try:
-        load = LoadResult.model_validate_json(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise BadInput(f"{path}: cannot read the load result: {exc.strerror}") from None
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        raise BadInput(f"{path}: not a peakready load-result.json ({where}: {first['msg']})"
-                       ) from None
+    load = reports.read_json(path, LoadResult, "the load result", "load-result.json")
     try:
         manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
         source = Path(manifest["scenario"])
